@@ -1,0 +1,190 @@
+"""Validated case models (pydantic v2) using the field names of ../shared/data/README.md.
+
+Units are in the names: ``*_months`` are months, ``*_yuan`` are RMB yuan, ``records_*`` are pieces of
+personal information (条/组/份). Unknown is ``None``. Unknown fields, unknown vocabulary words, negative
+numbers and legally impossible outcomes (probation without a custodial term, probation over 36 months of
+imprisonment, Criminal Law Arts. 72-73) are refused with an error that names the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from features.vocab import (
+    ClaimType,
+    Conduct,
+    DataType,
+    DefendantType,
+    DownstreamUse,
+    Instance,
+    PlaintiffType,
+    Role,
+    VictimCategory,
+)
+
+NonNegInt = Annotated[int, Field(ge=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Months = Annotated[float, Field(ge=0, le=300)]
+
+
+class CaseBase(BaseModel):
+    """Fields shared by criminal and civil cases: provenance and facts."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, str_strip_whitespace=True)
+
+    # identity and provenance
+    case_id: str | None = Field(None, description="Unique id of the row (generated for user input if absent)")
+    group_id: str | None = Field(None, description="Rows of the same judgment share it (grouped CV folds)")
+    source_url: str | None = None
+    source_title: str | None = None
+    court: str | None = None
+    province: str | None = None
+    year: Annotated[int, Field(ge=1979, le=2100)] | None = None
+    case_number: str | None = None
+    summary_en: str | None = None
+
+    # facts
+    records_total: NonNegInt | None = Field(None, description="Pieces of personal information (条)")
+    records_by_type: dict[DataType, NonNegInt] | None = Field(
+        None, description="Records per data type, for users who know the split: {data_type: count}"
+    )
+    data_types: list[DataType] = Field(default_factory=list)
+    victim_category: VictimCategory | None = None
+    conduct: list[Conduct] = Field(default_factory=list)
+    insider: bool | None = Field(None, description="Obtained the data while performing duties/providing services")
+    illegal_profit_yuan: NonNegFloat | None = Field(None, description="Illegal gains (违法所得), yuan")
+    sales_yuan: NonNegFloat | None = Field(None, description="Sales turnover, yuan")
+    downstream_use: DownstreamUse | None = None
+
+    @model_validator(mode="after")
+    def _records_consistent(self) -> CaseBase:
+        if self.records_by_type:
+            split_sum = sum(self.records_by_type.values())
+            if self.records_total is None:
+                self.records_total = split_sum
+            elif self.records_total < split_sum:
+                raise ValueError(
+                    f"records_total ({self.records_total}) is smaller than the sum of records_by_type ({split_sum})"
+                )
+            for data_type in self.records_by_type:
+                if data_type not in self.data_types:
+                    self.data_types.append(data_type)
+        return self
+
+
+class CriminalCase(CaseBase):
+    """One defendant in a case under Criminal Law Art. 253-1 (侵犯公民个人信息罪)."""
+
+    proceeding: Literal["criminal"] = "criminal"
+
+    defendant: str | None = None
+    n_defendants: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    role: Role | None = None
+    charge: str | None = None
+    other_charges: list[str] = Field(default_factory=list)
+    surrender: bool | None = Field(None, description="自首 (Criminal Law Art. 67(1))")
+    truthful_confession: bool | None = Field(None, description="坦白 (Criminal Law Art. 67(3))")
+    guilty_plea: bool | None = Field(None, description="认罪认罚 (Criminal Procedure Law Art. 15)")
+    restitution: bool | None = Field(None, description="退赃退赔")
+    recidivist: bool | None = Field(None, description="累犯 (Criminal Law Art. 65): no probation")
+    unit_crime: bool | None = None
+
+    # circumstances of Interp. 2017 Arts. 5-6 not in the shared rows (all optional)
+    prior_punishment_same_conduct: bool | None = Field(
+        None, description="Punished before (criminally, or administratively within 2 years) for the same conduct: "
+        "Interp. 2017 Art. 5(1)(9)"
+    )
+    whereabouts_used_for_crime: bool | None = Field(
+        None, description="Sold/provided whereabouts used by others to commit a crime: Interp. 2017 Art. 5(1)(1)"
+    )
+    knew_buyer_criminal: bool | None = Field(
+        None, description="Knew or should have known the recipient would commit a crime: Interp. 2017 Art. 5(1)(2)"
+    )
+    severe_consequences: bool | None = Field(
+        None, description="Death, serious injury, mental illness or kidnapping caused: Interp. 2017 Art. 5(2)(1)"
+    )
+    heavy_loss_or_vicious_impact: bool | None = Field(
+        None, description="Heavy economic loss or vicious social impact: Interp. 2017 Art. 5(2)(2)"
+    )
+    lawful_business_purpose: bool | None = Field(
+        None, description="Bought/received general data for a lawful business: Interp. 2017 Art. 6"
+    )
+    attempt: bool | None = Field(None, description="未遂 (Criminal Law Art. 23)")
+
+    # outcome (labels; absent for a case being estimated)
+    prison_months: Months | None = Field(None, description="Fixed-term imprisonment (有期徒刑), months")
+    detention_months: Annotated[float, Field(ge=0, le=6)] | None = Field(
+        None, description="Criminal detention (拘役), months (1-6)"
+    )
+    probation_months: Months | None = Field(None, description="Probation (缓刑) period, months; null if not suspended")
+    fine_yuan: NonNegFloat | None = None
+    exempt_from_punishment: bool | None = None
+
+    @model_validator(mode="after")
+    def _outcome_consistent(self) -> CriminalCase:
+        prison, detention, probation = self.prison_months, self.detention_months, self.probation_months
+        if prison and detention:
+            raise ValueError("prison_months and detention_months are both set: a defendant gets one custodial term")
+        custodial = prison or detention or 0
+        if probation:
+            if not custodial:
+                raise ValueError("probation_months is set without a custodial term (prison_months/detention_months)")
+            if custodial > 36:
+                raise ValueError(
+                    f"probation_months is set but the custodial term is {custodial:g} months; "
+                    "probation needs a term of at most 36 months (Criminal Law Art. 72)"
+                )
+            if probation < custodial:
+                raise ValueError(
+                    f"probation_months ({probation:g}) is shorter than the term ({custodial:g}) (Criminal Law Art. 73)"
+                )
+            if self.recidivist:
+                raise ValueError("probation_months is set for a recidivist (Criminal Law Art. 74 excludes it)")
+        if self.exempt_from_punishment and (custodial or self.fine_yuan):
+            raise ValueError("exempt_from_punishment is true but a custodial term or fine is set")
+        return self
+
+    @property
+    def custodial_months(self) -> float | None:
+        """The custodial term in months (imprisonment or detention), 0 for fine only/exemption, None if unknown."""
+        if self.prison_months is not None:
+            return float(self.prison_months)
+        if self.detention_months is not None:
+            return float(self.detention_months)
+        if self.exempt_from_punishment or self.fine_yuan is not None:
+            return 0.0
+        return None
+
+
+class CivilCase(CaseBase):
+    """One civil or public-interest judgment on personal information or data."""
+
+    proceeding: Literal["civil", "public_interest"] = "civil"
+
+    plaintiff_type: PlaintiffType | None = None
+    defendant_type: DefendantType | None = None
+    claim_type: ClaimType | None = None
+    instance: Instance | None = None
+    claimed_yuan: NonNegFloat | None = Field(None, description="Amount claimed, yuan")
+    awarded_economic_yuan: NonNegFloat | None = None
+    awarded_mental_yuan: NonNegFloat | None = None
+    awarded_expenses_yuan: NonNegFloat | None = None
+    awarded_total_yuan: NonNegFloat | None = Field(None, description="Total awarded, yuan (0 when all rejected)")
+    apology_ordered: bool | None = None
+    injunction: bool | None = None
+
+
+Case = Annotated[CriminalCase | CivilCase, Field(discriminator="proceeding")]
+_case_adapter: TypeAdapter[CriminalCase | CivilCase] = TypeAdapter(Case)
+
+
+def parse_case(obj: dict[str, Any]) -> CriminalCase | CivilCase:
+    """Validate one case dict; ``proceeding`` picks the model (criminal when absent).
+
+    Raises ``pydantic.ValidationError`` naming the field and the reason.
+    """
+    if "proceeding" not in obj:
+        obj = {**obj, "proceeding": "criminal"}
+    return _case_adapter.validate_python(obj)
