@@ -44,6 +44,11 @@ class CaseBase(BaseModel):
     year: Annotated[int, Field(ge=1979, le=2100)] | None = None
     case_number: str | None = None
     summary_en: str | None = None
+    duplicate_of: str | None = Field(
+        None,
+        description="case_id of another row describing the same judgment from another source; such rows are "
+        "kept for provenance but left out of training and evaluation",
+    )
 
     # facts
     records_total: NonNegInt | None = Field(None, description="Pieces of personal information (条)")
@@ -93,17 +98,21 @@ class CriminalCase(CaseBase):
 
     # circumstances of Interp. 2017 Arts. 5-6 not in the shared rows (all optional)
     prior_punishment_same_conduct: bool | None = Field(
-        None, description="Punished before (criminally, or administratively within 2 years) for the same conduct: "
-        "Interp. 2017 Art. 5(1)(9)"
+        None,
+        description="Punished before (criminally, or administratively within 2 years) for the same conduct: "
+        "Interp. 2017 Art. 5(1)(9)",
     )
     whereabouts_used_for_crime: bool | None = Field(
-        None, description="Sold/provided whereabouts used by others to commit a crime: Interp. 2017 Art. 5(1)(1)"
+        None,
+        description="Sold/provided whereabouts used by others to commit a crime: Interp. 2017 Art. 5(1)(1)",
     )
     knew_buyer_criminal: bool | None = Field(
-        None, description="Knew or should have known the recipient would commit a crime: Interp. 2017 Art. 5(1)(2)"
+        None,
+        description="Knew or should have known the recipient would commit a crime: Interp. 2017 Art. 5(1)(2)",
     )
     severe_consequences: bool | None = Field(
-        None, description="Death, serious injury, mental illness or kidnapping caused: Interp. 2017 Art. 5(2)(1)"
+        None,
+        description="Death, serious injury, mental illness or kidnapping caused: Interp. 2017 Art. 5(2)(1)",
     )
     heavy_loss_or_vicious_impact: bool | None = Field(
         None, description="Heavy economic loss or vicious social impact: Interp. 2017 Art. 5(2)(2)"
@@ -118,7 +127,9 @@ class CriminalCase(CaseBase):
     detention_months: Annotated[float, Field(ge=0, le=6)] | None = Field(
         None, description="Criminal detention (拘役), months (1-6)"
     )
-    probation_months: Months | None = Field(None, description="Probation (缓刑) period, months; null if not suspended")
+    probation_months: Months | None = Field(
+        None, description="Probation (缓刑) period, months; null if not suspended"
+    )
     fine_yuan: NonNegFloat | None = None
     exempt_from_punishment: bool | None = None
 
@@ -126,11 +137,15 @@ class CriminalCase(CaseBase):
     def _outcome_consistent(self) -> CriminalCase:
         prison, detention, probation = self.prison_months, self.detention_months, self.probation_months
         if prison and detention:
-            raise ValueError("prison_months and detention_months are both set: a defendant gets one custodial term")
+            raise ValueError(
+                "prison_months and detention_months are both set: a defendant gets one custodial term"
+            )
         custodial = prison or detention or 0
         if probation:
             if not custodial:
-                raise ValueError("probation_months is set without a custodial term (prison_months/detention_months)")
+                raise ValueError(
+                    "probation_months is set without a custodial term (prison_months/detention_months)"
+                )
             if custodial > 36:
                 raise ValueError(
                     f"probation_months is set but the custodial term is {custodial:g} months; "

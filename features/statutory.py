@@ -95,9 +95,15 @@ def load_law_table(path: Path | None = None) -> LawTable:
         lawful_business_serious_yuan=float(raw["money"]["lawful_business_serious_yuan"]),
         insider_multiplier=float(raw["multipliers"]["insider"]),
         especially_multiplier=float(raw["multipliers"]["especially_serious"]),
-        ranges={Band(k): (float(v["custodial_months"][0]), float(v["custodial_months"][1])) for k, v in raw["ranges"].items()},
+        ranges={
+            Band(k): (float(v["custodial_months"][0]), float(v["custodial_months"][1]))
+            for k, v in raw["ranges"].items()
+        },
         probation_max_months=float(raw["probation"]["max_custodial_months"]),
-        fine_gains_multiple=(float(raw["fine"]["gains_multiple"][0]), float(raw["fine"]["gains_multiple"][1])),
+        fine_gains_multiple=(
+            float(raw["fine"]["gains_multiple"][0]),
+            float(raw["fine"]["gains_multiple"][1]),
+        ),
     )
 
 
@@ -118,13 +124,15 @@ class BandResult(BaseModel):
     band_certain: bool = Field(description="False when the facts allow more than one band (or none is set)")
     determined: bool = Field(description="False when no record count, gains or other qualifying fact is given")
     band_if_most_sensitive: Band | None = Field(
-        None, description="When only records_total and several data types are known: all records in the most "
-        "sensitive category present"
+        None,
+        description="When only records_total and several data types are known: all records in the most "
+        "sensitive category present",
     )
     band_if_least_sensitive: Band | None = None
     rules: list[RuleHit] = Field(default_factory=list)
     records_threshold_multiple: tuple[float, float] | None = Field(
-        None, description="Records as a multiple of the applicable 'serious' threshold [low, high] attribution"
+        None,
+        description="Records as a multiple of the applicable 'serious' threshold [low, high] attribution",
     )
     gains_threshold_multiple: float | None = Field(None, description="Gains / applicable 5,000-yuan threshold")
     custodial_range_months: tuple[float, float] = Field(description="Legal range of the custodial term, months")
@@ -247,7 +255,9 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
             counts[name] = counts.get(name, 0.0) + n
         untyped = (case.records_total or 0) - sum(case.records_by_type.values())
         if untyped > 0:
-            notes.append(f"{_fmt(untyped)} records not split by type are counted as category C (other information)")
+            notes.append(
+                f"{_fmt(untyped)} records not split by type are counted as category C (other information)"
+            )
             counts["C"] = counts.get("C", 0.0) + untyped
         attributions.append(("split", counts))
     elif case.records_total is not None:
@@ -307,14 +317,36 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
             )
     if not lawful_buyer:
         flags = [
-            (case.whereabouts_used_for_crime, "5(1)(1)", Band.serious, "whereabouts sold/provided were used for a crime"),
-            (case.knew_buyer_criminal, "5(1)(2)", Band.serious, "knew the recipient would use the data for a crime"),
-            (case.prior_punishment_same_conduct, "5(1)(9)", Band.serious,
-             "re-offending after punishment for the same conduct"),
-            (case.severe_consequences, "5(2)(1)", Band.especially_serious,
-             "death, serious injury, mental illness or kidnapping caused"),
-            (case.heavy_loss_or_vicious_impact, "5(2)(2)", Band.especially_serious,
-             "heavy economic loss or vicious social impact"),
+            (
+                case.whereabouts_used_for_crime,
+                "5(1)(1)",
+                Band.serious,
+                "whereabouts sold/provided were used for a crime",
+            ),
+            (
+                case.knew_buyer_criminal,
+                "5(1)(2)",
+                Band.serious,
+                "knew the recipient would use the data for a crime",
+            ),
+            (
+                case.prior_punishment_same_conduct,
+                "5(1)(9)",
+                Band.serious,
+                "re-offending after punishment for the same conduct",
+            ),
+            (
+                case.severe_consequences,
+                "5(2)(1)",
+                Band.especially_serious,
+                "death, serious injury, mental illness or kidnapping caused",
+            ),
+            (
+                case.heavy_loss_or_vicious_impact,
+                "5(2)(2)",
+                Band.especially_serious,
+                "heavy economic loss or vicious social impact",
+            ),
         ]
         for flag, item, band, text in flags:
             if flag:
@@ -355,8 +387,10 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
     if not determined:
         band_certain = False
         low_range, high_range = 0.0, law.ranges[Band.especially_serious][1]
-        notes.append("no record count, gains or other qualifying fact given: the band cannot be set, the range "
-                     "is all of Art. 253-1")
+        notes.append(
+            "no record count, gains or other qualifying fact given: the band cannot be set, the range "
+            "is all of Art. 253-1"
+        )
     else:
         low_range = law.ranges[low_band][0]
         high_range = law.ranges[high_band][1]
@@ -364,8 +398,10 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
             # Art. 5(1)(10): "other serious circumstances" is a catch-all; a conviction below every enumerated
             # threshold is possible, within the serious band's range.
             high_range = law.ranges[Band.serious][1]
-            notes.append("no enumerated threshold of Interp. 2017 Art. 5 is met: a conviction is possible only "
-                         "under the catch-all Art. 5(1)(10) ('other serious circumstances')")
+            notes.append(
+                "no enumerated threshold of Interp. 2017 Art. 5 is met: a conviction is possible only "
+                "under the catch-all Art. 5(1)(10) ('other serious circumstances')"
+            )
     mitigation = [
         (case.surrender, "surrender (Criminal Law Art. 67)"),
         (case.role == "accessory", "accessory (Criminal Law Art. 27)"),
@@ -373,7 +409,9 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
     ]
     reasons = [why for flag, why in mitigation if flag]
     if reasons and low_range > 0:
-        notes.append(f"{', '.join(reasons)}: mitigation below the statutory minimum is possible (Criminal Law Art. 63)")
+        notes.append(
+            f"{', '.join(reasons)}: mitigation below the statutory minimum is possible (Criminal Law Art. 63)"
+        )
         low_range = 0.0
     if old_law:
         high_range = min(high_range, law.ranges[Band.serious][1])
@@ -400,7 +438,9 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
         determined=determined,
         band_if_most_sensitive=results["most"][0] if "most" in results and "least" in results else None,
         band_if_least_sensitive=results["least"][0] if "least" in results else None,
-        rules=low_hits if band_certain else sorted(
+        rules=low_hits
+        if band_certain
+        else sorted(
             {h.article + h.text: h for r in results.values() for h in r[1]}.values(), key=lambda h: h.article
         ),
         records_threshold_multiple=records_multiple,

@@ -1,0 +1,22 @@
+"""Entry point of the ``exposure`` console script. Each area registers its commands from exposure/commands."""
+
+from __future__ import annotations
+
+import typer
+
+from exposure.commands import data, law
+
+app = typer.Typer(
+    name="exposure",
+    help="Estimate prison term, probation, fine and compensation in Chinese personal-information cases "
+    "(Criminal Law Art. 253-1, PIPL Arts. 69-70). Estimates are non-binding.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
+)
+
+for module in (law, data):
+    module.register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

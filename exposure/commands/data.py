@@ -1,0 +1,67 @@
+"""``exposure data ...``: the seed data: summary and refresh from the shared hand-coded set."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+
+from exposure.io import err_console, fail
+
+data_app = typer.Typer(help="Seed data: summary, import.", no_args_is_help=True)
+
+
+@data_app.command("summary")
+def summary(
+    path: list[Path] = typer.Argument(None, help="JSON-lines case files (default: every seed file)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
+) -> None:
+    """Counts, outcome distributions and missing-value shares per field."""
+    from features.dataset import load_jsonl, seed_files
+    from features.summary import summarize
+
+    files = list(path) if path else seed_files()
+    if not files:
+        fail("no case files found")
+    loaded = load_jsonl(files)
+    for error in loaded.errors:
+        err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
+    report = summarize(loaded.cases)
+    if as_json:
+        from exposure.io import print_json
+
+        print_json(report)
+        return
+    from features.summary import render_summary
+
+    render_summary(report)
+    if loaded.errors:
+        raise typer.Exit(1)
+
+
+@data_app.command("import-shared")
+def import_shared(
+    shared: Path = typer.Option(Path("../shared/data/cases"), help="Folder with criminal.jsonl and civil.jsonl"),
+) -> None:
+    """Copy the shared hand-coded cases into seeds/cases after validating every row (nothing is copied on error)."""
+    from features.dataset import load_jsonl, seeds_dir
+
+    files = [shared / "criminal.jsonl", shared / "civil.jsonl"]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        fail(f"not found: {', '.join(missing)}")
+    loaded = load_jsonl(files)
+    if loaded.errors:
+        for error in loaded.errors:
+            err_console.print(f"[red]invalid[/] {error}", highlight=False)
+        fail(f"{len(loaded.errors)} invalid rows; nothing copied")
+    target = seeds_dir() / "cases"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copyfile(f, target / f.name)
+    err_console.print(f"copied {len(loaded.criminal)} criminal and {len(loaded.civil)} civil rows to {target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(data_app, name="data")
