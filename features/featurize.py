@@ -1,0 +1,182 @@
+"""Hand-coded features: a scikit-learn transformer from cases to a numeric table.
+
+Input: cases as pydantic models, dicts or a DataFrame of case rows (see ``features.cases``).
+Output: ``numpy.ndarray`` of shape (n_cases, n_features), float64, no NaN (missing facts are 0 with a
+``*_missing`` flag), deterministic. Units: ``log_*`` are natural logs of (1 + value) with value in pieces of
+information (records) or yuan; ``*_multiple`` are multiples of the applicable Interp. 2017 threshold;
+``range_*_months`` are the legal custodial range in months; ``year`` is offset from 2017 (the Interpretation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from features.cases import CaseInput, CaseModel, as_cases
+from features.schema import CivilCase, CriminalCase
+from features.statutory import BandResult, load_law_table, statutory_band
+from features.vocab import Band, Conduct, DataType
+
+Kind = Literal["criminal", "civil"]
+
+VICTIMS = ("minors", "students", "elderly", "patients", "homeowners", "customers", "car_owners", "platform_users")
+CONDUCTS = tuple(c.value for c in Conduct if c is not Conduct.other)
+DEFAULT_YEAR = 2020
+
+# Features the law makes monotone non-decreasing in the custodial term (for LightGBM monotone constraints).
+MONOTONE_INCREASING = (
+    "log_records",
+    "log_records_multiple_low",
+    "log_records_multiple_high",
+    "log_gains",
+    "log_gains_multiple",
+)
+
+
+def _log1p(x: float | None) -> float:
+    return math.log1p(x) if x is not None and x > 0 else 0.0
+
+
+def _flag(x: bool | None) -> float:
+    return 1.0 if x else 0.0
+
+
+def _common(case: CaseModel) -> dict[str, float]:
+    law = load_law_table()
+    cats = {law.category_of(DataType(t)).name for t in case.data_types}
+    gains = case.illegal_profit_yuan if case.illegal_profit_yuan is not None else case.sales_yuan
+    f: dict[str, float] = {
+        "log_records": _log1p(case.records_total),
+        "records_missing": _flag(case.records_total is None),
+        "log_gains": _log1p(gains),
+        "gains_missing": _flag(gains is None),
+        "cat_A": _flag("A" in cats),
+        "cat_B": _flag("B" in cats),
+        "cat_C": _flag("C" in cats),
+        "n_data_types": float(len(case.data_types)),
+        "minor_info": _flag(DataType.minor_info in case.data_types),
+        "biometric": _flag(DataType.biometric in case.data_types),
+        "insider": _flag(case.insider),
+        "downstream_fraud": _flag(case.downstream_use == "fraud"),
+        "year": float((case.year or DEFAULT_YEAR) - 2017),
+        "year_missing": _flag(case.year is None),
+    }
+    for v in VICTIMS:
+        f[f"victim_{v}"] = _flag(case.victim_category == v)
+    for c in CONDUCTS:
+        f[f"conduct_{c}"] = _flag(c in case.conduct)
+    return f
+
+
+def criminal_features(case: CriminalCase, band: BandResult | None = None) -> dict[str, float]:
+    """Features of one criminal case (see module docstring for units)."""
+    band = band or statutory_band(case)
+    f = _common(case)
+    low, high = band.records_threshold_multiple or (0.0, 0.0)
+    f.update(
+        {
+            "log_records_multiple_low": _log1p(low),
+            "log_records_multiple_high": _log1p(high),
+            "log_gains_multiple": _log1p(band.gains_threshold_multiple),
+            "band_none": _flag(band.band is Band.none),
+            "band_serious": _flag(band.band is Band.serious),
+            "band_especially_serious": _flag(band.band is Band.especially_serious),
+            "band_certain": _flag(band.band_certain),
+            "band_determined": _flag(band.determined),
+            "band_upper_especially": _flag(
+                band.band is Band.especially_serious or band.band_if_most_sensitive is Band.especially_serious
+            ),
+            "range_low_months": band.custodial_range_months[0],
+            "range_high_months": band.custodial_range_months[1],
+            "n_rules": float(len(band.rules)),
+            "surrender": _flag(case.surrender),
+            "truthful_confession": _flag(case.truthful_confession),
+            "guilty_plea": _flag(case.guilty_plea),
+            "restitution": _flag(case.restitution),
+            "recidivist": _flag(case.recidivist),
+            "unit_crime": _flag(case.unit_crime),
+            "attempt": _flag(case.attempt),
+            "role_principal": _flag(case.role == "principal"),
+            "role_accessory": _flag(case.role == "accessory"),
+            "role_sole": _flag(case.role == "sole"),
+            "log_n_defendants": _log1p(case.n_defendants),
+            "n_defendants_missing": _flag(case.n_defendants is None),
+            "n_other_charges": float(len(case.other_charges)),
+        }
+    )
+    return f
+
+
+def civil_features(case: CivilCase) -> dict[str, float]:
+    """Features of one civil or public-interest case (see module docstring for units)."""
+    f = _common(case)
+    f.update(
+        {
+            "public_interest": _flag(case.proceeding == "public_interest"),
+            "log_claimed": _log1p(case.claimed_yuan),
+            "claimed_missing": _flag(case.claimed_yuan is None),
+            "second_instance": _flag(case.instance == "second"),
+        }
+    )
+    for name, value in (
+        ("plaintiff", case.plaintiff_type),
+        ("defendant", case.defendant_type),
+        ("claim", case.claim_type),
+    ):
+        field = type(case).model_fields[f"{name}_type" if name != "claim" else "claim_type"]
+        choices: Sequence[Any] = [*field.annotation.__args__[0]]  # type: ignore[union-attr]
+        for choice in choices:
+            f[f"{name}_{choice.value}"] = _flag(value == choice)
+    return f
+
+
+class CaseFeaturizer(TransformerMixin, BaseEstimator):
+    """Cases -> hand-coded numeric features (scikit-learn transformer).
+
+    Parameters:
+        kind: ``"criminal"`` (defendant rows, with the statutory band) or ``"civil"`` (judgments).
+    ``fit`` learns nothing (the features are hand-coded); it records ``feature_names_out_``.
+    ``transform`` returns float64 of shape (n_cases, n_features).
+    """
+
+    def __init__(self, kind: Kind = "criminal") -> None:
+        self.kind = kind
+
+    def _one(self) -> Callable[[Any], dict[str, float]]:
+        return criminal_features if self.kind == "criminal" else civil_features
+
+    def fit(self, X: CaseInput, y: Any = None) -> CaseFeaturizer:
+        probe = CriminalCase() if self.kind == "criminal" else CivilCase()
+        self.feature_names_out_ = np.asarray(list(self._one()(probe)), dtype=object)
+        self.n_features_out_ = len(self.feature_names_out_)
+        return self
+
+    def transform(self, X: CaseInput) -> NDArray[np.float64]:
+        cases = as_cases(X, default_proceeding=self.kind)
+        return self.transform_cases(cases)
+
+    def transform_cases(
+        self, cases: Sequence[CaseModel], bands: Sequence[BandResult] | None = None
+    ) -> NDArray[np.float64]:
+        """Fast path for already-validated cases (serving); ``bands`` may be passed to avoid recomputing."""
+        names = list(self.feature_names_out_)
+        out = np.zeros((len(cases), len(names)), dtype=np.float64)
+        for i, case in enumerate(cases):
+            if self.kind == "criminal":
+                if not isinstance(case, CriminalCase):
+                    raise TypeError("a criminal featurizer got a civil case")
+                feats = criminal_features(case, bands[i] if bands is not None else None)
+            else:
+                if not isinstance(case, CivilCase):
+                    raise TypeError("a civil featurizer got a criminal case")
+                feats = civil_features(case)
+            out[i] = [feats[n] for n in names]
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        return np.asarray(self.feature_names_out_, dtype=object)
