@@ -57,7 +57,13 @@ def describe_validation_error(exc: ValidationError) -> list[dict[str, str]]:
         loc = [str(p) for p in err["loc"]]
         if loc and loc[0] in ("criminal", "civil", "public_interest"):
             loc = loc[1:]  # the discriminated-union tag is noise for users
+        if len(loc) >= 2 and loc[-1] == "[key]":
+            loc = [*loc[:-2], "[key]"]  # an invalid dict key is an input value: name where it is, not what
         reason = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "union_tag_invalid":  # pydantic's message quotes the input tag
+            ctx = err.get("ctx", {})
+            loc = [str(ctx.get("discriminator", "proceeding")).strip("'")]
+            reason = f"should be one of {ctx.get('expected_tags', 'the known proceedings')}"
         out.append({"field": ".".join(loc) or "(case)", "reason": reason})
     return out
 

@@ -150,7 +150,7 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
     def _one(self) -> Callable[[Any], dict[str, float]]:
         return criminal_features if self.kind == "criminal" else civil_features
 
-    def fit(self, X: CaseInput, y: Any = None) -> CaseFeaturizer:
+    def fit(self, X: CaseInput | None = None, y: Any = None) -> CaseFeaturizer:
         probe = CriminalCase() if self.kind == "criminal" else CivilCase()
         self.feature_names_out_ = np.asarray(list(self._one()(probe)), dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)

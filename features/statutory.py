@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ class BandResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _band_for(multiple: float, law: LawTable) -> Band:
+def _band_for(multiple: float | Fraction, law: LawTable) -> Band:
     if multiple >= law.especially_multiplier:
         return Band.especially_serious
     if multiple >= 1:
@@ -175,19 +176,22 @@ class _Evaluation:
     def records_by_category(self, counts: dict[str, float]) -> float:
         """Add the record rules for records split by category; returns the pro-rata multiple of the threshold."""
         law = self.law
-        total_multiple = 0.0
-        any_single = False
+        # Exact arithmetic: 30/50 + 150/500 + 500/5,000 is exactly 1 (serious), not 0.999... in floats.
+        total_multiple = Fraction(0)
+        single_bands: list[Band] = []
+        present = 0
         for category in law.categories:
             n = counts.get(category.name, 0.0)
             if n <= 0:
                 continue
+            present += 1
             threshold = category.serious_records * self.factor
-            multiple = n / threshold
+            multiple = Fraction(n) / Fraction(threshold)
             total_multiple += multiple
             band = _band_for(multiple, law)
             if band is Band.none:
                 continue
-            any_single = True
+            single_bands.append(band)
             item = f"5(1)({category.item})" + (" + 5(1)(8)" if self.factor < 1 else "")
             if band is Band.especially_serious:
                 item = f"5(2)(3) [10x {item}]"
@@ -202,9 +206,13 @@ class _Evaluation:
                     threshold=threshold,
                 )
             )
-        if not any_single and total_multiple >= 1:
-            band = _band_for(total_multiple, law)
-            item = "5(1)(6)" if band is Band.serious else "5(2)(3) [10x 5(1)(6)]"
+        # Art. 5(1)(6) and 5(2)(3): several categories count together pro rata, also when one of them reaches
+        # its own threshold (e.g. 300 credit + 2,000 lodging = 6 + 4 = 10x = especially serious).
+        combined = _band_for(total_multiple, law)
+        if present > 1 and _BAND_ORDER[combined] > _BAND_ORDER[_max_band(single_bands)]:
+            item = "5(1)(6)" + (" + 5(1)(8)" if self.factor < 1 else "")
+            if combined is Band.especially_serious:
+                item = f"5(2)(3) [10x {item}]"
             parts = " + ".join(
                 f"{_fmt(counts[c.name])}/{_fmt(c.serious_records * self.factor)}"
                 for c in law.categories
@@ -213,14 +221,14 @@ class _Evaluation:
             self.hits.append(
                 RuleHit(
                     article=_article(item),
-                    band=band,
-                    text=f"mixed types pro rata: {parts} = {total_multiple:.2f} x the threshold{self.insider_note}"
-                    f" = {band.value}",
-                    value=total_multiple,
-                    threshold=1.0 if band is Band.serious else law.especially_multiplier,
+                    band=combined,
+                    text=f"mixed types pro rata: {parts} = {float(total_multiple):.2f} x the threshold"
+                    f"{self.insider_note} = {combined.value}",
+                    value=float(total_multiple),
+                    threshold=1.0 if combined is Band.serious else law.especially_multiplier,
                 )
             )
-        return total_multiple
+        return float(total_multiple)
 
 
 def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResult:
@@ -414,8 +422,9 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
         )
         low_range = 0.0
     if old_law:
+        # The old Art. 253-1 has one band: up to 3 years or detention, with or without a fine (0-36 months).
         high_range = min(high_range, law.ranges[Band.serious][1])
-        low_range = min(low_range, high_range)
+        low_range = min(low_range, law.ranges[Band.serious][0])
     recidivist = bool(case.recidivist)
     probation_possible = (not recidivist) and low_range <= law.probation_max_months
     exemption_possible = (
@@ -448,7 +457,7 @@ def statutory_band(case: CriminalCase, law: LawTable | None = None) -> BandResul
         custodial_range_months=(low_range, high_range),
         probation_possible=probation_possible,
         exemption_possible=exemption_possible,
-        fine_mandatory=high_band is Band.especially_serious,
+        fine_mandatory=high_band is Band.especially_serious and not old_law,
         fine_guideline_yuan=fine_guideline,
         notes=notes,
     )
