@@ -1,0 +1,638 @@
+"""The statutory engine (features.statutory) against the 2017 Interpretation (法释〔2017〕10号), edge by edge.
+
+Every threshold is tested one record / one yuan below and at the threshold. Expected numbers are the law's
+(docs/domain.md section 1), written out here, not read from the engine's table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from features.schema import CriminalCase, parse_case
+from features.statutory import BandResult, RuleHit, load_law_table, statutory_band
+from features.vocab import Band
+
+NONE, SERIOUS, ESPECIALLY = Band.none, Band.serious, Band.especially_serious
+INSIDER_SELLS: dict[str, Any] = {"insider": True, "conduct": ["sell"]}
+
+
+def band_of(**facts: Any) -> BandResult:
+    case = parse_case(facts)
+    assert isinstance(case, CriminalCase)
+    return statutory_band(case)
+
+
+def only_rule(result: BandResult) -> RuleHit:
+    assert len(result.rules) == 1, [r.article for r in result.rules]
+    return result.rules[0]
+
+
+# --- record and money thresholds: (facts, band, article of the rule that set it, value, threshold) -------------
+
+EDGES: list[tuple[str, dict[str, Any], Band, str | None, float | None]] = [
+    # Category A (whereabouts, communication content, credit, property): 50 / 500 records, Art. 5(1)(3)
+    ("A 49", {"records_total": 49, "data_types": ["credit"]}, NONE, None, None),
+    ("A 50", {"records_total": 50, "data_types": ["credit"]}, SERIOUS, "Interp. 2017 Art. 5(1)(3)", 50),
+    ("A 499", {"records_total": 499, "data_types": ["whereabouts"]}, SERIOUS, "Interp. 2017 Art. 5(1)(3)", 50),
+    (
+        "A 500",
+        {"records_total": 500, "data_types": ["whereabouts"]},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(3)]",
+        500,
+    ),
+    # Category B (lodging, communication records, health, transaction): 500 / 5,000 records, Art. 5(1)(4)
+    ("B 499", {"records_total": 499, "data_types": ["lodging"]}, NONE, None, None),
+    ("B 500", {"records_total": 500, "data_types": ["lodging"]}, SERIOUS, "Interp. 2017 Art. 5(1)(4)", 500),
+    ("B 4,999", {"records_total": 4999, "data_types": ["health"]}, SERIOUS, "Interp. 2017 Art. 5(1)(4)", 500),
+    (
+        "B 5,000",
+        {"records_total": 5000, "data_types": ["health"]},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(4)]",
+        5000,
+    ),
+    # Category C (other personal information): 5,000 / 50,000 records, Art. 5(1)(5)
+    ("C 4,999", {"records_total": 4999, "data_types": ["identity"]}, NONE, None, None),
+    ("C 5,000", {"records_total": 5000, "data_types": ["identity"]}, SERIOUS, "Interp. 2017 Art. 5(1)(5)", 5000),
+    ("C 49,999", {"records_total": 49999, "data_types": ["contact"]}, SERIOUS, "Interp. 2017 Art. 5(1)(5)", 5000),
+    (
+        "C 50,000",
+        {"records_total": 50000, "data_types": ["contact"]},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(5)]",
+        50000,
+    ),
+    # no data types: the records count as category C
+    ("untyped 5,000", {"records_total": 5000}, SERIOUS, "Interp. 2017 Art. 5(1)(5)", 5000),
+    # Illegal gains: 5,000 / 50,000 yuan, Art. 5(1)(7)
+    ("gains 4,999", {"illegal_profit_yuan": 4999}, NONE, None, None),
+    ("gains 5,000", {"illegal_profit_yuan": 5000}, SERIOUS, "Interp. 2017 Art. 5(1)(7)", 5000),
+    ("gains 49,999", {"illegal_profit_yuan": 49999}, SERIOUS, "Interp. 2017 Art. 5(1)(7)", 5000),
+    ("gains 50,000", {"illegal_profit_yuan": 50000}, ESPECIALLY, "Interp. 2017 Art. 5(2)(3) [10x 5(1)(7)]", 50000),
+    # Insiders who sell: half of every record and money threshold, Art. 5(1)(8)
+    ("insider A 24", {"records_total": 24, "data_types": ["credit"], **INSIDER_SELLS}, NONE, None, None),
+    (
+        "insider A 25",
+        {"records_total": 25, "data_types": ["credit"], **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
+        25,
+    ),
+    (
+        "insider A 249",
+        {"records_total": 249, "data_types": ["property"], **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
+        25,
+    ),
+    (
+        "insider A 250",
+        {"records_total": 250, "data_types": ["property"], **INSIDER_SELLS},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(3) + 5(1)(8)]",
+        250,
+    ),
+    ("insider B 249", {"records_total": 249, "data_types": ["lodging"], **INSIDER_SELLS}, NONE, None, None),
+    (
+        "insider B 250",
+        {"records_total": 250, "data_types": ["lodging"], **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(4) + 5(1)(8)",
+        250,
+    ),
+    ("insider C 2,499", {"records_total": 2499, "data_types": ["identity"], **INSIDER_SELLS}, NONE, None, None),
+    (
+        "insider C 2,500",
+        {"records_total": 2500, "data_types": ["identity"], **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(5) + 5(1)(8)",
+        2500,
+    ),
+    (
+        "insider C 24,999",
+        {"records_total": 24999, "data_types": ["identity"], **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(5) + 5(1)(8)",
+        2500,
+    ),
+    (
+        "insider C 25,000",
+        {"records_total": 25000, "data_types": ["identity"], **INSIDER_SELLS},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(5) + 5(1)(8)]",
+        25000,
+    ),
+    ("insider gains 2,499", {"illegal_profit_yuan": 2499, **INSIDER_SELLS}, NONE, None, None),
+    (
+        "insider gains 2,500",
+        {"illegal_profit_yuan": 2500, **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(7) + 5(1)(8)",
+        2500,
+    ),
+    (
+        "insider gains 24,999",
+        {"illegal_profit_yuan": 24999, **INSIDER_SELLS},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(7) + 5(1)(8)",
+        2500,
+    ),
+    (
+        "insider gains 25,000",
+        {"illegal_profit_yuan": 25000, **INSIDER_SELLS},
+        ESPECIALLY,
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(7) + 5(1)(8)]",
+        25000,
+    ),
+    # Insider halving applies to selling, providing or leaking, or when the conduct is not given
+    (
+        "insider provides",
+        {"records_total": 25, "data_types": ["credit"], "insider": True, "conduct": ["provide"]},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
+        25,
+    ),
+    (
+        "insider leaks",
+        {"records_total": 25, "data_types": ["credit"], "insider": True, "conduct": ["leak"]},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
+        25,
+    ),
+    (
+        "insider, conduct unknown",
+        {"records_total": 25, "data_types": ["credit"], "insider": True},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
+        25,
+    ),
+    # ... but not to an insider who only bought: Art. 5(1)(8) is about selling/providing
+    (
+        "insider who only buys, 25",
+        {"records_total": 25, "data_types": ["credit"], "insider": True, "conduct": ["obtain_purchase"]},
+        NONE,
+        None,
+        None,
+    ),
+    (
+        "insider who only buys, gains 2,500",
+        {"illegal_profit_yuan": 2500, "insider": True, "conduct": ["obtain_purchase"]},
+        NONE,
+        None,
+        None,
+    ),
+    (
+        "insider who only buys, 50",
+        {"records_total": 50, "data_types": ["credit"], "insider": True, "conduct": ["obtain_purchase"]},
+        SERIOUS,
+        "Interp. 2017 Art. 5(1)(3)",
+        50,
+    ),
+    # not an insider: the full thresholds even when selling
+    ("outsider sells 25", {"records_total": 25, "data_types": ["credit"], "conduct": ["sell"]}, NONE, None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("facts", "band", "article", "threshold"),
+    [pytest.param(f, b, a, t, id=name) for name, f, b, a, t in EDGES],
+)
+def test_threshold_edges(facts: dict[str, Any], band: Band, article: str | None, threshold: float | None) -> None:
+    result = band_of(**facts)
+    assert result.band is band
+    assert result.band_certain is True
+    assert result.determined is True
+    if article is None:
+        assert result.rules == []
+    else:
+        rule = only_rule(result)
+        assert rule.article == article
+        assert rule.band is band
+        value = facts.get("records_total", facts.get("illegal_profit_yuan"))
+        assert rule.value == value
+        assert rule.threshold == threshold
+    expected_range = {NONE: (0.0, 36.0), SERIOUS: (0.0, 36.0), ESPECIALLY: (36.0, 84.0)}[band]
+    assert result.custodial_range_months == expected_range
+
+
+def test_insider_halving_is_noted_in_the_rule_text() -> None:
+    result = band_of(records_total=300, data_types=["lodging"], **INSIDER_SELLS)
+    rule = only_rule(result)
+    assert rule.article == "Interp. 2017 Art. 5(1)(4) + 5(1)(8)"
+    assert "300 records of category B" in rule.text
+    assert "insider" in rule.text and ">= 250" in rule.text
+
+
+def test_gains_multiple_and_records_multiple_are_reported() -> None:
+    result = band_of(records_total=1000, data_types=["lodging"], illegal_profit_yuan=12500)
+    assert result.records_threshold_multiple == (2.0, 2.0)
+    assert result.gains_threshold_multiple == 2.5
+    assert {r.article for r in result.rules} == {"Interp. 2017 Art. 5(1)(4)", "Interp. 2017 Art. 5(1)(7)"}
+
+
+def test_sales_stand_in_for_unknown_gains() -> None:
+    result = band_of(sales_yuan=6000)
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(7)"
+    assert any("sales_yuan used" in n for n in result.notes)
+    # known gains win over sales
+    assert band_of(sales_yuan=60000, illegal_profit_yuan=4000).band is NONE
+
+
+def test_the_highest_rule_sets_the_band() -> None:
+    result = band_of(records_total=600, data_types=["lodging"], illegal_profit_yuan=60000)
+    assert result.band is ESPECIALLY
+    bands = {r.article: r.band for r in result.rules}
+    assert bands == {"Interp. 2017 Art. 5(1)(4)": SERIOUS, "Interp. 2017 Art. 5(2)(3) [10x 5(1)(7)]": ESPECIALLY}
+
+
+# --- mixed types (Art. 5(1)(6)) ---------------------------------------------------------------------------------
+
+
+def test_mixed_types_pro_rata_reach_serious() -> None:
+    # 30/50 credit + 200/500 lodging = 0.6 + 0.4 = 1.0 (the domain primer's example)
+    result = band_of(records_by_type={"credit": 30, "lodging": 200})
+    assert result.band is SERIOUS
+    assert result.band_certain is True
+    rule = only_rule(result)
+    assert rule.article == "Interp. 2017 Art. 5(1)(6)"
+    assert rule.value == pytest.approx(1.0)
+    assert rule.threshold == 1.0
+    assert "30/50 + 200/500" in rule.text
+    assert result.records_threshold_multiple == pytest.approx((1.0, 1.0))
+
+
+def test_mixed_types_just_below_pro_rata() -> None:
+    result = band_of(records_by_type={"credit": 29, "lodging": 200})
+    assert result.band is NONE
+    assert result.rules == []
+    assert result.records_threshold_multiple == pytest.approx((0.98, 0.98))
+
+
+def test_mixed_types_exactly_one_is_not_lost_to_float_rounding() -> None:
+    # 30/50 + 150/500 + 500/5,000 = 0.6 + 0.3 + 0.1 = 1 exactly; in floats the sum is 0.9999999999999999
+    result = band_of(records_by_type={"credit": 30, "lodging": 150, "identity": 500})
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(6)"
+    assert band_of(records_by_type={"credit": 30, "lodging": 150, "identity": 499}).band is NONE
+
+
+def test_mixed_types_pro_rata_ten_times_is_especially_serious() -> None:
+    # 300/50 + 2,000/500 = 6 + 4 = 10 x the threshold: Art. 5(2)(3) over Art. 5(1)(6)
+    result = band_of(records_by_type={"credit": 300, "lodging": 2000})
+    assert result.band is ESPECIALLY
+    assert result.custodial_range_months == (36.0, 84.0)
+    by_article = {r.article: r for r in result.rules}
+    assert set(by_article) == {
+        "Interp. 2017 Art. 5(1)(3)",
+        "Interp. 2017 Art. 5(1)(4)",
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(6)]",
+    }
+    pro_rata = by_article["Interp. 2017 Art. 5(2)(3) [10x 5(1)(6)]"]
+    assert pro_rata.band is ESPECIALLY
+    assert pro_rata.value == pytest.approx(10.0)
+    assert pro_rata.threshold == 10.0
+    # one record less: 299/50 + 2,000/500 = 9.98 x: serious
+    below = band_of(records_by_type={"credit": 299, "lodging": 2000})
+    assert below.band is SERIOUS
+    assert all("5(1)(6)" not in r.article for r in below.rules)
+
+
+def test_mixed_types_insider_pro_rata() -> None:
+    # insider thresholds 25 and 250: 15/25 + 100/250 = 0.6 + 0.4
+    result = band_of(records_by_type={"credit": 15, "lodging": 100}, **INSIDER_SELLS)
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(6) + 5(1)(8)"
+    assert band_of(records_by_type={"credit": 14, "lodging": 100}, **INSIDER_SELLS).band is NONE
+
+
+def test_records_not_split_by_type_count_as_category_c() -> None:
+    result = band_of(records_total=5200, records_by_type={"lodging": 100})
+    # 100/500 + 5,100/5,000 = 1.22; category C alone is already serious
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(5)"
+    assert only_rule(result).value == 5100
+    assert any("not split by type" in n for n in result.notes)
+
+
+def test_records_total_with_several_categories_is_uncertain() -> None:
+    # 100 records, credit (A: 50) or identity (C: 5,000): serious if all credit, none if all identity
+    result = band_of(records_total=100, data_types=["credit", "identity"])
+    assert result.band_certain is False
+    assert result.determined is True
+    assert result.band_if_most_sensitive is SERIOUS
+    assert result.band_if_least_sensitive is NONE
+    assert result.band is NONE  # the lower one is reported
+    assert result.custodial_range_months == (0.0, 36.0)
+    assert result.records_threshold_multiple == pytest.approx((0.02, 2.0))
+    rule = only_rule(result)
+    assert rule.article == "Interp. 2017 Art. 5(1)(3)"
+    assert rule.text.startswith("[if all records are in the most sensitive category]")
+    assert any("lower band is reported" in n for n in result.notes)
+
+
+def test_records_total_uncertain_between_serious_and_especially_serious() -> None:
+    # 600 records: whereabouts (A: 10 x 50 = 500) or lodging (B: 500): especially serious or serious
+    result = band_of(records_total=600, data_types=["whereabouts", "lodging"])
+    assert result.band_certain is False
+    assert result.band_if_most_sensitive is ESPECIALLY
+    assert result.band_if_least_sensitive is SERIOUS
+    assert result.band is SERIOUS
+    assert result.custodial_range_months == (0.0, 84.0)  # low of serious to high of especially serious
+    assert {r.article for r in result.rules} == {
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(3)]",
+        "Interp. 2017 Art. 5(1)(4)",
+    }
+
+
+def test_records_total_with_types_of_one_category_is_certain() -> None:
+    result = band_of(records_total=600, data_types=["lodging", "health"])
+    assert result.band_certain is True
+    assert result.band is SERIOUS
+    assert result.band_if_most_sensitive is None
+    assert result.band_if_least_sensitive is None
+
+
+# --- Art. 6: buyers of general data for a lawful business -------------------------------------------------------
+
+LAWFUL_BUYER: dict[str, Any] = {
+    "lawful_business_purpose": True,
+    "conduct": ["obtain_purchase"],
+    "data_types": ["identity", "contact"],
+}
+
+
+def test_lawful_business_buyer_records_do_not_set_the_band() -> None:
+    result = band_of(records_total=100_000, **LAWFUL_BUYER)
+    assert result.band is NONE
+    assert result.rules == []
+    assert any("Art. 6" in n for n in result.notes)
+
+
+def test_lawful_business_buyer_profit_edges() -> None:
+    assert band_of(records_total=100_000, illegal_profit_yuan=49_999, **LAWFUL_BUYER).band is NONE
+    result = band_of(records_total=100_000, illegal_profit_yuan=50_000, **LAWFUL_BUYER)
+    assert result.band is SERIOUS
+    rule = only_rule(result)
+    assert rule.article == "Interp. 2017 Art. 6(1)"
+    assert (rule.value, rule.threshold) == (50_000, 50_000)
+    # Art. 6 has no especially serious band
+    assert band_of(illegal_profit_yuan=5_000_000, **LAWFUL_BUYER).band is SERIOUS
+
+
+def test_lawful_business_buyer_reoffending() -> None:
+    result = band_of(records_total=10, prior_punishment_same_conduct=True, **LAWFUL_BUYER)
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 6(2)"
+
+
+def test_art6_does_not_cover_sensitive_data_or_sellers() -> None:
+    sensitive = {**LAWFUL_BUYER, "data_types": ["identity", "credit"]}
+    result = band_of(records_by_type={"credit": 50}, **sensitive)
+    assert result.band is SERIOUS
+    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(3)"
+    seller = {**LAWFUL_BUYER, "conduct": ["obtain_purchase", "sell"]}
+    assert band_of(records_total=5000, **seller).band is SERIOUS
+
+
+# --- circumstances other than numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "article", "band"),
+    [
+        ("whereabouts_used_for_crime", "Interp. 2017 Art. 5(1)(1)", SERIOUS),
+        ("knew_buyer_criminal", "Interp. 2017 Art. 5(1)(2)", SERIOUS),
+        ("prior_punishment_same_conduct", "Interp. 2017 Art. 5(1)(9)", SERIOUS),
+        ("severe_consequences", "Interp. 2017 Art. 5(2)(1)", ESPECIALLY),
+        ("heavy_loss_or_vicious_impact", "Interp. 2017 Art. 5(2)(2)", ESPECIALLY),
+    ],
+)
+def test_circumstance_flags(flag: str, article: str, band: Band) -> None:
+    result = band_of(records_total=10, data_types=["identity"], **{flag: True})
+    assert result.band is band
+    assert result.band_certain is True
+    rule = only_rule(result)
+    assert (rule.article, rule.band) == (article, band)
+    assert rule.value is None and rule.threshold is None
+    assert result.custodial_range_months == ((36.0, 84.0) if band is ESPECIALLY else (0.0, 36.0))
+    assert result.fine_mandatory is (band is ESPECIALLY)
+
+
+def test_flag_alone_determines_the_band() -> None:
+    result = band_of(prior_punishment_same_conduct=True)
+    assert result.determined is True
+    assert result.band is SERIOUS
+    assert result.custodial_range_months == (0.0, 36.0)
+
+
+# --- legal consequences -----------------------------------------------------------------------------------------
+
+
+def test_undetermined_case_spans_the_whole_article() -> None:
+    result = band_of(data_types=["identity"], conduct=["sell"])
+    assert result.determined is False
+    assert result.band_certain is False
+    assert result.band is NONE
+    assert result.rules == []
+    assert result.custodial_range_months == (0.0, 84.0)
+    assert result.probation_possible is True
+    assert result.fine_guideline_yuan is None
+
+
+def test_below_every_threshold_keeps_the_catch_all_range() -> None:
+    result = band_of(records_total=10, data_types=["identity"])
+    assert result.band is NONE
+    assert result.determined is True
+    assert result.custodial_range_months == (0.0, 36.0)
+    assert any("Art. 5(1)(10)" in n for n in result.notes)
+    assert result.fine_mandatory is False
+
+
+@pytest.mark.parametrize(
+    "mitigation",
+    [{"surrender": True}, {"role": "accessory"}, {"attempt": True}],
+    ids=["surrender", "accessory", "attempt"],
+)
+def test_mitigation_lowers_the_floor_of_especially_serious(mitigation: dict[str, Any]) -> None:
+    result = band_of(records_total=500, data_types=["credit"], **mitigation)
+    assert result.band is ESPECIALLY
+    assert result.custodial_range_months == (0.0, 84.0)
+    assert any("Criminal Law Art. 63" in n for n in result.notes)
+
+
+def test_no_mitigation_keeps_the_floor() -> None:
+    result = band_of(records_total=500, data_types=["credit"], role="principal", truthful_confession=True)
+    assert result.custodial_range_months == (36.0, 84.0)
+    assert not any("Art. 63" in n for n in result.notes)
+
+
+def test_before_2016_the_old_article_caps_the_range() -> None:
+    # conduct before Amendment IX: old Art. 253-1, up to 3 years or detention, fine optional
+    result = band_of(records_total=500, data_types=["credit"], year=2015)
+    assert result.band is ESPECIALLY
+    assert result.custodial_range_months == (0.0, 36.0)
+    assert result.fine_mandatory is False
+    assert result.probation_possible is True
+    assert any("old Art. 253-1" in n for n in result.notes)
+    assert band_of(records_total=50, data_types=["credit"], year=2012).custodial_range_months == (0.0, 36.0)
+    assert band_of(data_types=["credit"], year=2014).custodial_range_months == (0.0, 36.0)
+    # 2016 and later: the amended article
+    assert band_of(records_total=500, data_types=["credit"], year=2016).custodial_range_months == (36.0, 84.0)
+
+
+def test_probation() -> None:
+    assert band_of(records_total=50, data_types=["credit"]).probation_possible is True
+    # especially serious: 36 months is the minimum, and probation is possible for terms up to 36 months
+    assert band_of(records_total=500, data_types=["credit"]).probation_possible is True
+    # never for recidivists (Criminal Law Art. 74)
+    assert band_of(records_total=50, data_types=["credit"], recidivist=True).probation_possible is False
+    assert band_of(records_total=10, data_types=["credit"], recidivist=True).probation_possible is False
+    assert band_of(recidivist=True).probation_possible is False
+
+
+def test_fine_guideline_is_one_to_five_times_the_gains() -> None:
+    result = band_of(illegal_profit_yuan=8000)
+    assert result.fine_guideline_yuan == (8000.0, 40000.0)
+    assert result.gains_threshold_multiple == 1.6
+    assert result.fine_mandatory is False
+    especially = band_of(illegal_profit_yuan=60000)
+    assert especially.fine_guideline_yuan == (60000.0, 300000.0)
+    assert especially.fine_mandatory is True
+    assert band_of(records_total=50, data_types=["credit"]).fine_guideline_yuan is None
+    assert band_of(illegal_profit_yuan=0).fine_guideline_yuan is None
+
+
+REMORSEFUL: dict[str, Any] = {"restitution": True, "guilty_plea": True}
+
+
+@pytest.mark.parametrize(
+    ("facts", "possible"),
+    [
+        pytest.param({"records_total": 50, "data_types": ["credit"], **REMORSEFUL}, True, id="serious, remorse"),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "restitution": True, "surrender": True},
+            True,
+            id="surrender counts as remorse",
+        ),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "restitution": True, "truthful_confession": True},
+            True,
+            id="confession counts as remorse",
+        ),
+        pytest.param(
+            {"records_total": 500, "data_types": ["credit"], **REMORSEFUL}, False, id="especially serious"
+        ),
+        pytest.param(
+            {"records_total": 100, "data_types": ["credit", "identity"], "illegal_profit_yuan": 100, **REMORSEFUL},
+            True,
+            id="uncertain but at most serious",
+        ),
+        pytest.param(
+            {"records_total": 600, "data_types": ["whereabouts", "lodging"], **REMORSEFUL},
+            False,
+            id="possibly especially serious",
+        ),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "recidivist": True, **REMORSEFUL},
+            False,
+            id="recidivist",
+        ),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "prior_punishment_same_conduct": True, **REMORSEFUL},
+            False,
+            id="not a first offence",
+        ),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "guilty_plea": True}, False, id="gains not returned"
+        ),
+        pytest.param(
+            {"records_total": 50, "data_types": ["credit"], "restitution": True}, False, id="no sign of remorse"
+        ),
+    ],
+)
+def test_exemption_art_10(facts: dict[str, Any], possible: bool) -> None:
+    result = band_of(**facts)
+    assert result.exemption_possible is possible
+    assert any("Art. 10" in n for n in result.notes) is possible
+
+
+def test_outcome_fields_do_not_change_the_band() -> None:
+    facts: dict[str, Any] = {"records_total": 600, "data_types": ["lodging"]}
+    assert band_of(**facts) == band_of(**facts, prison_months=10, probation_months=12, fine_yuan=5000)
+
+
+def test_the_example_case_from_the_seeds() -> None:
+    # seeds/examples/criminal_case.json: an insider sells 30,000 parcel records + 120 lodging, 18,000 yuan
+    result = band_of(
+        records_by_type={"parcel": 30000, "lodging": 120},
+        conduct=["sell"],
+        insider=True,
+        illegal_profit_yuan=18000,
+    )
+    assert result.band is ESPECIALLY
+    by_article = {r.article: r for r in result.rules}
+    assert set(by_article) == {
+        "Interp. 2017 Art. 5(2)(3) [10x 5(1)(5) + 5(1)(8)]",
+        "Interp. 2017 Art. 5(1)(7) + 5(1)(8)",
+    }
+    records_rule = by_article["Interp. 2017 Art. 5(2)(3) [10x 5(1)(5) + 5(1)(8)]"]
+    assert (records_rule.value, records_rule.threshold) == (30000, 25000)
+    assert result.records_threshold_multiple == pytest.approx((12.48, 12.48))
+    assert result.gains_threshold_multiple == pytest.approx(7.2)
+    assert result.fine_guideline_yuan == (18000.0, 90000.0)
+
+
+# --- the law table ----------------------------------------------------------------------------------------------
+
+
+def test_law_table_numbers() -> None:
+    law = load_law_table()
+    assert [(c.name, c.item, c.serious_records) for c in law.categories] == [
+        ("A", 3, 50),
+        ("B", 4, 500),
+        ("C", 5, 5000),
+    ]
+    assert law.serious_gains_yuan == 5000
+    assert law.lawful_business_serious_yuan == 50000
+    assert law.insider_multiplier == 0.5
+    assert law.especially_multiplier == 10
+    assert law.ranges == {NONE: (0.0, 0.0), SERIOUS: (0.0, 36.0), ESPECIALLY: (36.0, 84.0)}
+    assert law.probation_max_months == 36
+    assert law.fine_gains_multiple == (1.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("data_type", "category"),
+    [
+        ("whereabouts", "A"),
+        ("communication_content", "A"),
+        ("credit", "A"),
+        ("property", "A"),
+        ("financial_account", "A"),
+        ("lodging", "B"),
+        ("communication_records", "B"),
+        ("health", "B"),
+        ("transaction", "B"),
+        ("identity", "C"),
+        ("parcel", "C"),
+        ("account_password", "C"),
+        ("minor_info", "C"),
+        ("other", "C"),
+    ],
+)
+def test_data_type_categories(data_type: str, category: str) -> None:
+    from features.vocab import DataType
+
+    assert load_law_table().category_of(DataType(data_type)).name == category
+
+
+def test_every_data_type_has_exactly_one_category() -> None:
+    from features.vocab import DataType
+
+    law = load_law_table()
+    mapped = [t for c in law.categories for t in c.data_types]
+    assert sorted(mapped) == sorted(DataType)
