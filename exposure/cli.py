@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from exposure.commands import data, law
+from exposure.commands import data, law, model
 
 app = typer.Typer(
     name="exposure",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
 )
 
-for module in (law, data):
+for module in (law, data, model):
     module.register(app)
 
 

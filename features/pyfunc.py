@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import joblib
-from mlflow.pyfunc import PythonModel
 import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
+from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, DataType, Schema, TensorSpec
-from mlflow.types.schema import Array
+from mlflow.types.schema import AnyType, Array
 from pydantic import ValidationError
 
 from features.cases import CaseModel, as_cases, row_to_dict
@@ -30,14 +30,12 @@ CUSTODIAL_THRESHOLD_MONTHS = 36.0  # probation possible only at or below (Crimin
 OUTPUT_COLUMNS = ["case_id", "target", "point", "low", "high", "level", "p_le_36_months", "probability", "error"]
 
 
-def _scalar_type(annotation: Any) -> DataType:
+def _scalar_type(annotation: Any) -> DataType | AnyType:
+    """Strings stay strings; numbers and booleans accept any type (JSON ints, floats with NaN, None), because the
+    case schema validates them anyway and MLflow refuses both int->double and double->int conversions."""
     text = str(annotation)
-    if "bool" in text:
-        return DataType.boolean
-    if "int" in text and "float" not in text:
-        return DataType.long
-    if "float" in text:
-        return DataType.double
+    if any(t in text for t in ("bool", "int", "float")):
+        return AnyType()
     return DataType.string
 
 

@@ -1,0 +1,207 @@
+"""``exposure train``, ``exposure predict`` and ``exposure quickstart`` (the README's main job)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from exposure.io import err_console, fail, print_json, read_case
+
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "examples" / "criminal_case.json"
+
+
+def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
+    from features.dataset import load_jsonl, load_seeds
+
+    loaded = load_seeds()
+    name = "seeds"
+    for path in extra or []:
+        if not path.is_file():
+            fail(f"no such data file: {path}")
+        if path.suffix == ".parquet":
+            from features import dataset
+
+            loader = getattr(dataset, "load_table", None)
+            if loader is None:
+                fail("reading Parquet tables needs features.dataset.load_table")
+            more = loader(path)
+        else:
+            more = load_jsonl([path])
+        loaded.cases.extend(more.cases)
+        loaded.errors.extend(more.errors)
+        name += f"+{path.name}"
+    for error in loaded.errors:
+        err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
+    return loaded.for_training().cases, name
+
+
+def _leaderboard(outcomes: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=False)
+    for outcome in outcomes:
+        table = Table(title=f"{outcome.target}  (primary: {outcome.primary_metric}, lower is better)")
+        first = outcome.results[0].metrics
+        cols = [k for k in first if k not in ("n_cases", "n_groups")]
+        table.add_column("family")
+        for col in cols:
+            table.add_column(col, justify="right")
+        for result in sorted(outcome.results, key=lambda r: r.metrics.get(outcome.primary_metric, 1e9)):
+            mark = " *" if result.family == outcome.best_family else ""
+            table.add_row(
+                result.family + mark, *[f"{result.metrics[c]:.3f} ±{result.spread.get(c, 0):.3f}" for c in cols]
+            )
+        console.print(table)
+        n = first.get("n_cases", 0)
+        g = first.get("n_groups", 0)
+        verdict = "PROMOTED" if outcome.promoted else "not promoted"
+        console.print(f"  {n:.0f} cases in {g:.0f} judgments; {verdict}: {outcome.reason}\n", highlight=False)
+
+
+def train(
+    data: list[Path] = typer.Option(
+        None, "--data", help="Extra case tables (JSONL or Parquet from `exposure ingest`)"
+    ),
+    target: list[str] = typer.Option(None, "--target", help="Targets to train (default: all)"),
+    family: list[str] = typer.Option(None, "--family", help="Model families (default: all)"),
+    folds: int = typer.Option(5, help="K of the grouped K-fold"),
+    repeats: int = typer.Option(3, help="Repeats of the grouped K-fold"),
+    seed: int = typer.Option(0, help="Seed of the splits and the models"),
+    level: float = typer.Option(0.8, min=0.5, max=0.99, help="Coverage of the intervals"),
+    register: bool = typer.Option(True, help="Register the best family as champion if it beats the current one"),
+    as_json: bool = typer.Option(False, "--json", help="Print the leaderboard as JSON instead of tables"),
+) -> None:
+    """Train every target and family on the same grouped CV, log to MLflow, print the leaderboard and
+    promote champions that beat the current ones."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from features.store import TARGETS, tracking_uri
+    from training.pipeline import TrainConfig, train_all
+
+    targets = list(target) if target else list(TARGETS)
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown:
+        fail(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    cases, name = _load_training_cases(data)
+    config = TrainConfig(
+        targets=targets,
+        families=list(family) if family else None,
+        n_splits=folds,
+        n_repeats=repeats,
+        seed=seed,
+        level=level,
+        register=register,
+        data_name=name,
+    )
+    err_console.print(f"tracking store: {tracking_uri()}", highlight=False)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True
+    ) as progress:
+        task = progress.add_task("training", total=None)
+        try:
+            outcomes = train_all(cases, config, progress=lambda msg: progress.update(task, description=msg))
+        except ValueError as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(
+            [
+                {
+                    "target": o.target,
+                    "best_family": o.best_family,
+                    "promoted": o.promoted,
+                    "reason": o.reason,
+                    "version": o.version,
+                    "leaderboard": {r.family: {"metrics": r.metrics, "spread": r.spread} for r in o.results},
+                }
+                for o in outcomes
+            ]
+        )
+    else:
+        _leaderboard(outcomes)
+
+
+def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
+    from pydantic import ValidationError
+
+    from exposure.io import read_text
+    from features.dataset import format_validation_error
+    from features.schema import parse_case
+
+    rows: list[tuple[int, Any, str | None]] = []
+    for lineno, line in enumerate(read_text(source).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("a line must hold one JSON object")
+            rows.append((lineno, parse_case(obj), None))
+        except json.JSONDecodeError as exc:
+            rows.append((lineno, None, f"not valid JSON ({exc.msg})"))
+        except ValidationError as exc:
+            rows.append((lineno, None, format_validation_error(exc)))
+        except ValueError as exc:
+            rows.append((lineno, None, str(exc)))
+    return rows
+
+
+def predict(
+    source: str = typer.Argument(..., help="Cases, one JSON object per line (file or - for stdin)"),
+    full: bool = typer.Option(False, "--full", help="Print the full answer (rules, drivers, similar cases)"),
+) -> None:
+    """Print one JSON line per case with the champions' estimate; a bad line gets an error line, in order."""
+    import sys
+
+    from features.schema import CriminalCase
+    from serving.estimate import ChampionSet, NoChampionError, compact_prediction
+
+    rows = _read_jsonl_cases(source)
+    champions = ChampionSet.load()
+    failures = 0
+    for lineno, case, error in rows:
+        if case is not None and case.case_id is None:
+            case.case_id = f"line-{lineno}"
+        if error is not None:
+            answer: dict[str, Any] = {"line": lineno, "error": error}
+            failures += 1
+        else:
+            try:
+                if isinstance(case, CriminalCase):
+                    answer = champions.estimate_criminal([case])[0]
+                else:
+                    answer = champions.estimate_civil([case])[0]
+            except NoChampionError as exc:
+                fail(str(exc))
+            answer = answer if full else compact_prediction(answer)
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+    if failures:
+        err_console.print(f"{failures} of {len(rows)} lines were not valid cases (see their error lines)")
+        raise typer.Exit(1)
+
+
+def quickstart(
+    case: str = typer.Option(str(DEFAULT_EXAMPLE), help="The example case to estimate (JSON object)"),
+    repeats: int = typer.Option(3, help="Repeats of the grouped K-fold"),
+) -> None:
+    """Train on the seed data into the local MLflow store, then print the full estimate for an example case."""
+    train(data=[], target=[], family=[], folds=5, repeats=repeats, seed=0, level=0.8, register=True, as_json=False)
+    from features.schema import CriminalCase
+    from serving.estimate import ChampionSet
+
+    example = read_case(case)
+    champions = ChampionSet.load()
+    err_console.print(f"\nEstimate for {case}:", highlight=False)
+    if isinstance(example, CriminalCase):
+        print_json(champions.estimate_criminal([example])[0])
+    else:
+        print_json(champions.estimate_civil([example])[0])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("predict")(predict)
+    app.command("quickstart")(quickstart)

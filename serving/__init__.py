@@ -1,0 +1,2 @@
+"""Serving: loading champions from the MLflow registry and answering estimates (CLI, HTTP). Never imports
+training."""

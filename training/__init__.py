@@ -1,0 +1,1 @@
+"""Training: targets, grouped cross-validation, metrics, MLflow tracking and champion registration."""
