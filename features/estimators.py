@@ -168,6 +168,52 @@ def _fit_cps(residuals: NDArray[np.float64], bins: NDArray[Any]) -> tuple[Confor
     return cps, mondrian
 
 
+class ForestTables:
+    """Per-tree lookup tables of a fitted tree ensemble, built once after fitting.
+
+    For every node: its mean value and its Saabas path contributions (each split's change of the node mean on
+    the way from the root, credited to the split feature). At inference a row's leaf per tree is found with
+    ``tree_.apply`` and the tables are summed: the prediction and contributions that add up exactly to
+    prediction - bias, without sklearn's per-call joblib overhead or walking decision paths per request.
+    """
+
+    def __init__(self, model: Any, n_features: int) -> None:
+        self.trees = [tree.tree_ for tree in model.estimators_]
+        self.values: list[NDArray[np.float64]] = []
+        self.contributions: list[NDArray[np.float64]] = []
+        self.bias = 0.0
+        for t in self.trees:
+            values = np.asarray(t.value[:, 0, 0], dtype=float)
+            contrib = np.zeros((t.node_count, n_features))
+            stack = [0]
+            while stack:
+                node = stack.pop()
+                for child in (t.children_left[node], t.children_right[node]):
+                    if child < 0:
+                        continue
+                    contrib[child] = contrib[node]
+                    contrib[child, t.feature[node]] += values[child] - values[node]
+                    stack.append(child)
+            self.values.append(values)
+            self.contributions.append(contrib)
+            self.bias += values[0]
+        self.bias /= len(self.trees)
+
+    def predict(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
+        x32 = np.asarray(feats, dtype=np.float32)
+        total = np.zeros(len(feats))
+        for t, values in zip(self.trees, self.values, strict=True):
+            total += values[t.apply(x32)]
+        return total / len(self.trees)
+
+    def contributions_of(self, feats: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        x32 = np.asarray(feats, dtype=np.float32)
+        phi = np.zeros((len(feats), feats.shape[1]))
+        for t, contrib in zip(self.trees, self.contributions, strict=True):
+            phi += contrib[t.apply(x32)]
+        return phi / len(self.trees), np.full(len(feats), self.bias)
+
+
 class OutcomeRegressor(RegressorMixin, BaseEstimator):
     """Cases -> outcome in natural units (months or yuan), with conformal intervals clipped to the legal range.
 
@@ -258,10 +304,12 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         bins = self._bins(cases, bands)
         if self.family == "baseline":
             self.model_ = None
+            self.forest_tables_ = None
             oof = self._baseline(cases, bands)
         else:
             self.model_ = make_regressor(self.family, self.feature_names_, self.params, self.random_state)
             self.model_.fit(feats, z)
+            self.forest_tables_ = ForestTables(self.model_, feats.shape[1]) if self.family == "forest" else None
             oof = np.empty_like(z)
             folds = min(self.n_calibration_folds, len(set(groups)) if groups is not None else len(z))
             splitter = (
@@ -283,6 +331,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     ) -> NDArray[np.float64]:
         if self.model_ is None:
             return self._baseline(cases, bands)
+        if self.family == "forest" and self.forest_tables_ is not None:
+            return self.forest_tables_.predict(feats)
         return np.asarray(self.model_.predict(feats), dtype=float)
 
     def estimate_prepared(
@@ -329,13 +379,16 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     ) -> list[list[dict[str, float | str]]]:
         """Signed contributions of features to each estimate, in the target's units (months or yuan).
 
-        LightGBM: TreeSHAP contributions (``pred_contrib``); ridge: coefficient x standardized deviation.
+        LightGBM: TreeSHAP contributions (``pred_contrib``); forest: Saabas path contributions; ridge:
+        coefficient x standardized deviation.
         Contributions are computed on log(1 + y) and rescaled so they add up to point - base, where base is the
         prediction for an average training case. Empty for families without additive contributions.
         """
-        if self.model_ is None or self.family == "forest":
+        if self.model_ is None:
             return [[] for _ in range(len(feats))]
-        if self.family == "lightgbm":
+        if self.family == "forest" and self.forest_tables_ is not None:
+            phi, bias = self.forest_tables_.contributions_of(feats)
+        elif self.family == "lightgbm":
             contrib = np.asarray(self.model_.predict(feats, pred_contrib=True), dtype=float)
             phi, bias = contrib[:, :-1], contrib[:, -1]
         else:  # ridge pipeline: scaler + linear model
