@@ -151,7 +151,12 @@ def register_champion(target: str, run_id: str, model_uri: str, reason: str) -> 
         client.get_registered_model(name)
     except MlflowException:
         client.create_registered_model(name, description=f"Exposure champion for {target} (non-binding estimates)")
-    version = client.create_model_version(name, source=f"runs:/{run_id}/model", run_id=run_id, description=reason)
+    # MLflow 3 logs models as LoggedModels (models:/m-...), not under the run's artifacts: a runs:/<id>/model
+    # source registers a version that cannot be loaded
+    model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
+    version = client.create_model_version(
+        name, source=model_uri, run_id=run_id, model_id=model_id, description=reason
+    )
     client.set_registered_model_alias(name, CHAMPION_ALIAS, str(version.version))
     client.set_tag(run_id, "promotion", reason)
     return str(version.version)
