@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cn2an
 from pydantic import BaseModel, ConfigDict
@@ -68,6 +69,7 @@ _VAGUE_BEFORE = "数几上成若好"  # 数千, 几万, 上万, 成千: no defin
 MAX_TOKEN = 24
 
 
+@lru_cache(maxsize=4096)
 def parse_number(token: str) -> float | None:
     """Value of one numeral token (Arabic, Chinese or mixed); ``None`` if it is not a number.
 
