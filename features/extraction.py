@@ -116,10 +116,10 @@ DATA_TYPE_PATTERNS: tuple[tuple[DataType, str, bool], ...] = (
         r"交易信息|交易记录|订单信息|订单数据|网购订单|网购信息|购物信息|购物记录|消费记录",
         False,
     ),
-    (DataType.identity, r"身份证号码?|身份证信息|身份证照片|身份证复印件|身份信息|户籍信息|户籍资料|户籍", False),
-    (DataType.identity, r"身份证|身份", True),
+    (DataType.identity, r"身份证号码?|身份证信息|身份证照片|身份证复印件|身份信息|户籍信息", False),
+    (DataType.identity, r"身份证|身份|户籍", True),
     (DataType.contact, r"手机号码?|电话号码|联系电话|联系方式|微信号|QQ号|通讯录", False),
-    (DataType.contact, r"电话(?!卡)|手机(?!卡)", True),
+    (DataType.contact, r"电话(?!卡)", True),
     (DataType.address, r"家庭住址|居住地址|收货地址|家庭地址|详细地址", False),
     (DataType.address, r"住址|地址", True),
     (
@@ -145,6 +145,7 @@ DATA_TYPE_PATTERNS: tuple[tuple[DataType, str, bool], ...] = (
     (DataType.business_data, r"企业信息|工商信息|公司信息|企业数据|法人信息|工商登记信息", False),
 )
 
+_OWN_PAPERS = re.compile(r"被告人[^,;。、]{0,5}$")
 _DATA_TYPE_RES = [(t, re.compile(p), ctx) for t, p, ctx in DATA_TYPE_PATTERNS]
 
 _VICTIM_WORDS: dict[VictimCategory, tuple[str, ...]] = {
@@ -283,6 +284,7 @@ _CHARGE_NAMES = re.compile(r"(?:出售、非法提供|非法获取|侵犯)公民
 
 # --- numbers in context
 _RECORD_UNIT = "条组份户套张"
+_OBJECT_UNITS = "套张"  # count records only next to a word naming data (银行卡信息1,024套), not objects
 _QTY_UNIT = re.compile(rf"(?:约|近|逾|超过)?{QUANTITY}(?P<unit>[{_RECORD_UNIT}]|元)")
 _INFO_WORD = re.compile(
     r"信息|数据|资料|记录|名单|简历|面单|快递单|订单|账号|账户|密码|征信|报告|号码|病历|详单|话单|轨迹|档案|通讯录"
@@ -525,6 +527,8 @@ def _data_types(state: _State) -> list[tuple[int, int, DataType]]:
             start, end = m.start(), m.end()
             if needs_context and not _in_list_context(norm, start, end):
                 continue
+            if _OWN_PAPERS.search(norm, max(0, start - 8), start):
+                continue  # 被告人张某的户籍资料: the defendant's own papers, cited as evidence
             # a generic word inside a keyword already found (电话 in 联系电话) is the same hit
             if all(covered[start:end]):
                 continue
@@ -594,8 +598,12 @@ def _records(state: _State, type_hits: list[tuple[int, int, DataType]]) -> None:
         ):
             continue
         in_window = _hits_within(type_hits, w_start, w_end)
-        names_data = bool(in_window)
-        if not (names_data or _INFO_WORD.search(window) or _INFO_WORD.search(after)):
+        if m.group("unit") in "张套份户" and qty.value < 2:
+            continue  # 身份证一张, 证明一份: an object, not records
+        if m.group("unit") in _OBJECT_UNITS:  # 银行卡信息1,024套 are records
+            if not _INFO_WORD.search(norm, max(w_start, start - 8), start):
+                continue
+        elif not (in_window or _INFO_WORD.search(window) or _INFO_WORD.search(after)):
             continue
         own_clause = norm[max(doc.clause_start(start), floor) : start]
         types = {t for _, _, t in in_window}
@@ -749,6 +757,8 @@ def _victim(state: _State) -> None:
     lookup = _VICTIM_LOOKUP
     hits: dict[VictimCategory, list[_Ev]] = {}
     for m in _VICTIM_RE.finditer(norm):
+        if norm.startswith("居民身份证", m.start()):
+            continue  # the name of the ID card, not residents
         right = norm[m.end() : min(doc.clause_end(m.end()), m.end() + 8)]
         if not _VICTIM_QUALIFIES.search(right):
             continue
