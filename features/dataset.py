@@ -19,6 +19,9 @@ from features.schema import CivilCase, CriminalCase, parse_case
 
 CaseModel = CriminalCase | CivilCase
 
+# Columns of ingested tables (``exposure ingest``) that say where a row came from; not case fields.
+TABLE_PROVENANCE_COLUMNS = ("source_file", "source_line")
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -104,6 +107,7 @@ def load_jsonl(paths: Iterable[Path]) -> LoadResult:
             if isinstance(item, RowError):
                 result.errors.append(item)
                 continue
+            item = {k: v for k, v in item.items() if k not in TABLE_PROVENANCE_COLUMNS}
             try:
                 case = parse_case(item)
             except ValidationError as exc:
@@ -133,3 +137,57 @@ def seed_files(root: Path | None = None) -> list[Path]:
 def load_seeds(root: Path | None = None) -> LoadResult:
     """All seed cases (criminal and civil) with their load errors."""
     return load_jsonl(seed_files(root))
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A Parquet row as a case dict: provenance and nulls (NaN included) dropped, map columns as dicts."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in TABLE_PROVENANCE_COLUMNS or value is None:
+            continue
+        if isinstance(value, float) and value != value:  # NaN written by pandas for a missing number
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            value = dict(value)  # Arrow map column
+        out[key] = value
+    return out
+
+
+def load_table(path: Path) -> LoadResult:
+    """Cases of a table written by ``exposure ingest`` (Parquet, or JSON lines for any other suffix).
+
+    Provenance columns (``TABLE_PROVENANCE_COLUMNS``) are dropped; every row is validated like a seed row and
+    a failing row is reported with its row number (1-based).
+    """
+    path = Path(path)
+    if path.suffix != ".parquet":
+        return load_jsonl([path])
+    import pyarrow.parquet as pq
+
+    result = LoadResult()
+    seen: dict[str, int] = {}
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError variants for unreadable files
+        result.errors.append(RowError(str(path), 0, f"not a readable Parquet file ({type(exc).__name__})"))
+        return result
+    rowno = 0
+    for batch in parquet.iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            rowno += 1
+            try:
+                case = parse_case(_table_row(row))
+            except ValidationError as exc:
+                result.errors.append(RowError(str(path), rowno, format_validation_error(exc)))
+                continue
+            if case.case_id is None:
+                result.errors.append(RowError(str(path), rowno, "case_id: required in a data file"))
+                continue
+            if case.case_id in seen:
+                result.errors.append(RowError(str(path), rowno, f"case_id: duplicate of row {seen[case.case_id]}"))
+                continue
+            seen[case.case_id] = rowno
+            if case.group_id is None:
+                case.group_id = case.case_id
+            result.cases.append(case)
+    return result
