@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from exposure.commands import data, law, model
+from exposure.commands import data, law, model, serve, text
 
 app = typer.Typer(
     name="exposure",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
 )
 
-for module in (law, data, model):
+for module in (law, data, model, text, serve):
     module.register(app)
 
 
