@@ -200,11 +200,14 @@ def test_eval_set_quality() -> None:
     for item in items:  # expectations are valid case fields
         parse_case({k: v for k, v in item.expected.items()})
     reports = evaluate_by_split(items)
-    dev, holdout = reports["dev"], reports["holdout"]
+    dev = reports["dev"]
     assert dev.overall.precision >= 0.97 and dev.overall.recall >= 0.97
     for name, score in dev.fields.items():
         assert score.precision >= 0.9 and score.recall >= 0.9, name
-    assert holdout.overall.precision >= 0.9 and holdout.overall.recall >= 0.85
+    # holdout1 was scored once and then the rules were revised on its misses; holdout2 was never used to change
+    # the rules (first and only scoring: precision 0.949, recall 0.897): guards against regressions
+    assert reports["holdout1"].overall.precision >= 0.95 and reports["holdout1"].overall.recall >= 0.93
+    assert reports["holdout2"].overall.precision >= 0.92 and reports["holdout2"].overall.recall >= 0.87
     # every field is exercised by the set
     assert all(score.support > 0 for score in reports["all"].fields.values())
 
