@@ -1,0 +1,40 @@
+"""``exposure serve``: the HTTP prediction service (FastAPI under uvicorn; see ``serving.app``)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="EXPOSURE_HOST", help="Interface to listen on"),
+    port: int = typer.Option(8000, envvar="EXPOSURE_PORT", min=0, max=65535, help="TCP port"),
+    workers: int = typer.Option(1, envvar="EXPOSURE_WORKERS", min=1, max=64, help="Worker processes"),
+    log_level: str = typer.Option("info", envvar="EXPOSURE_LOG_LEVEL", help="debug, info, warning or error"),
+) -> None:
+    """Serve estimates over HTTP (docs at /docs). Champions load from the MLflow registry at start and are swapped
+    in when a new one is registered. Other settings come from the environment: EXPOSURE_TRACKING_URI,
+    EXPOSURE_API_KEYS, EXPOSURE_MAX_BODY_BYTES, EXPOSURE_MAX_BATCH, EXPOSURE_RELOAD_INTERVAL_S,
+    EXPOSURE_SIMILAR_K."""
+    import os
+
+    import uvicorn
+
+    from exposure.io import err_console
+
+    os.environ["EXPOSURE_LOG_LEVEL"] = log_level  # the app's settings (in every worker) read it
+
+    err_console.print(f"Exposure on http://{host}:{port} (docs at /docs, {workers} worker(s))", highlight=False)
+    uvicorn.run(
+        "serving.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level.lower(),
+        access_log=False,  # the service logs its own request lines (method, route, status, latency)
+        server_header=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
