@@ -1,0 +1,87 @@
+"""The HTTP service: ``create_app()`` builds it (``uvicorn --factory serving.app:create_app`` or ``exposure serve``).
+
+Champions load at start-up from the MLflow registry (alias ``champion``, tracking URI from the settings). Without
+them the service still starts: ``/readyz`` says why and estimates answer 503 with the command to run. A background
+task polls the registry every ``EXPOSURE_RELOAD_INTERVAL_S`` and swaps a new champion in without a restart; a
+request keeps the champions it started with. Request bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from serving.errors import validation_error_handler
+from serving.holder import ModelHolder
+from serving.observability import Metrics, ObservabilityMiddleware
+from serving.routers import civil, criminal, extract, health, models
+from serving.settings import Settings
+
+log = logging.getLogger("exposure.serving")
+
+DESCRIPTION = """
+Estimates for Chinese personal-information cases: the sentence of a defendant under Criminal Law Art. 253-1
+(statutory band and the rules of the 2017 Interpretation that set it, custodial months, probation, fine) and
+civil or public-interest awards in yuan, each with calibrated ranges, the drivers of the estimate and the most
+similar real cases. **Non-binding**: similar cases are reference only (under the SPC similar-case guidance only
+guiding cases bind). Request bodies may hold personal data; the service never logs them.
+"""
+
+
+def _configure_logging(level: str) -> None:
+    """Request lines go to stderr unless the host process configured logging (e.g. ``exposure serve``)."""
+    log.setLevel(level.upper())
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    holder = ModelHolder(settings.resolved_tracking_uri())
+    metrics = Metrics(holder)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _configure_logging(settings.log_level)
+        await asyncio.to_thread(holder.load)
+        snapshot = holder.snapshot
+        if not snapshot.ready:
+            log.warning("not ready: %s", snapshot.reason())
+        poller = (
+            asyncio.create_task(holder.poll(settings.reload_interval_s))
+            if settings.reload_interval_s > 0
+            else None
+        )
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+
+    app = FastAPI(
+        title="Exposure",
+        version="1",
+        summary="Non-binding estimates of sentences and awards in Chinese personal-information cases",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        exception_handlers={RequestValidationError: validation_error_handler},
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.metrics = metrics
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    for module in (criminal, civil, extract, models, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,92 @@
+"""``POST /v1/civil/estimate`` and ``POST /v1/civil/estimate:batch``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from starlette.responses import Response
+
+from features.schema import CivilCase
+from serving import examples
+from serving.batch import run_batch, too_many, unavailable
+from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
+from serving.errors import json_response
+from serving.estimate import CIVIL_TARGETS, NoChampionError
+from serving.routers.responses import ESTIMATE_RESPONSES
+from serving.schemas import CivilBatchRequest, CivilBatchResponse, CivilEstimate
+
+router = APIRouter(prefix="/v1/civil", tags=["civil"], dependencies=[Depends(require_api_key)])
+
+CASE_EXAMPLES: dict[str, Any] = {
+    "public_interest": {
+        "summary": "A procuratorate sues the operators of a site selling minors' ID numbers",
+        "value": examples.CIVIL_CASE,
+    },
+    "individual": {
+        "summary": "A user sues an app for collecting contacts without consent",
+        "value": {
+            "plaintiff_type": "individual",
+            "defendant_type": "company",
+            "conduct": ["collect_without_consent"],
+            "data_types": ["contact"],
+            "claimed_yuan": 20000,
+        },
+    },
+}
+
+BATCH_EXAMPLES: dict[str, Any] = {
+    "one_good_one_bad": {
+        "summary": "The second case is refused in its slot; the first is estimated",
+        "value": {"cases": [examples.CIVIL_CASE, {"claimed_yuan": "a lot"}]},
+    }
+}
+
+
+@router.post(
+    "/estimate",
+    response_model=CivilEstimate,
+    responses=ESTIMATE_RESPONSES,
+    summary="Estimate the award of one civil or public-interest case, in yuan",
+)
+def estimate(
+    case: Annotated[CivilCase, Body(openapi_examples=CASE_EXAMPLES)],
+    holder: HolderDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> Response:
+    """Award range in yuan (never above the claim), the award/claim ratio when a claim is given, the largest
+    drivers, the most similar real cases (reference only) and the model used. Non-binding."""
+    try:
+        champions = holder.snapshot.require(CIVIL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), settings)
+    answer = champions.estimate_civil([case], k=settings.similar_k)[0]
+    metrics.cases.labels("civil", "ok").inc()
+    return json_response(answer)
+
+
+@router.post(
+    "/estimate:batch",
+    response_model=CivilBatchResponse,
+    responses=ESTIMATE_RESPONSES,
+    summary="Estimate several civil cases; a bad case gets an error in its slot",
+)
+def estimate_batch(
+    body: Annotated[CivilBatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
+    holder: HolderDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> Response:
+    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
+    if len(body.cases) > settings.max_batch:
+        return too_many(len(body.cases), settings)
+    try:
+        champions = holder.snapshot.require(CIVIL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), settings)
+    k = settings.similar_k
+    results = run_batch(
+        body.cases, CivilCase, lambda cases: champions.estimate_civil(cases, k=k), metrics, "civil"
+    )
+    return json_response({"results": results})

@@ -1,0 +1,129 @@
+"""``POST /v1/criminal/estimate`` and ``POST /v1/criminal/estimate:batch``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import Discriminator, Tag, ValidationError
+from starlette.responses import Response
+
+from features.dataset import describe_validation_error
+from features.extraction import extract_facts
+from features.schema import CriminalCase
+from serving import examples
+from serving.batch import run_batch, too_many, unavailable
+from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
+from serving.errors import json_response
+from serving.estimate import CRIMINAL_TARGETS, NoChampionError
+from serving.routers.responses import ESTIMATE_RESPONSES
+from serving.schemas import (
+    FACTS_EXAMPLE,
+    CriminalBatchRequest,
+    CriminalBatchResponse,
+    CriminalEstimate,
+    FactsRequest,
+)
+
+router = APIRouter(prefix="/v1/criminal", tags=["criminal"], dependencies=[Depends(require_api_key)])
+
+CASE_EXAMPLES: dict[str, Any] = {
+    "courier_insider": {
+        "summary": "An insider sold parcel data and lodging records",
+        "value": examples.CRIMINAL_CASE,
+    },
+    "few_facts": {
+        "summary": "Only a record count and the conduct are known",
+        "value": {"records_total": 6000, "data_types": ["contact"], "conduct": ["sell"]},
+    },
+    "facts": {
+        "summary": "A Chinese fact description instead of fields (read by features.extraction)",
+        "value": {"facts": FACTS_EXAMPLE},
+    },
+}
+
+
+def _body_kind(value: Any) -> str:
+    return "facts" if isinstance(value, dict | FactsRequest) and "facts" in _keys(value) else "case"
+
+
+def _keys(value: Any) -> Any:
+    return value.keys() if isinstance(value, dict) else type(value).model_fields
+
+
+CriminalBody = Annotated[
+    Annotated[CriminalCase, Tag("case")] | Annotated[FactsRequest, Tag("facts")],
+    Discriminator(_body_kind),
+]
+
+BATCH_EXAMPLES: dict[str, Any] = {
+    "one_good_one_bad": {
+        "summary": "The second case is refused in its slot; the first is estimated",
+        "value": {"cases": [examples.CRIMINAL_CASE, {"records_total": -5}]},
+    }
+}
+
+
+@router.post(
+    "/estimate",
+    response_model=CriminalEstimate,
+    responses=ESTIMATE_RESPONSES,
+    summary="Estimate the sentence of one defendant (Criminal Law Art. 253-1)",
+)
+def estimate(
+    body: Annotated[CriminalBody, Body(openapi_examples=CASE_EXAMPLES)],
+    holder: HolderDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> Response:
+    """Statutory band and the rules that set it (Interp. 2017), custodial months with a calibrated range,
+    P(custodial <= 36 months), P(probation), fine range, the largest drivers, the most similar real cases
+    (reference only) and the models used. Non-binding.
+
+    The body is a case, or ``{"facts": "<Chinese fact description>"}`` (optionally with ``"case": {...}`` fields
+    that win over the ones read); the answer then carries the ``extraction`` with its evidence spans."""
+    try:
+        champions = holder.snapshot.require(CRIMINAL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), settings)
+    extraction = None
+    if isinstance(body, FactsRequest):
+        extraction = extract_facts(body.facts)
+        try:
+            case = CriminalCase.model_validate({**extraction.found(), **(body.case or {})})
+        except ValidationError as exc:
+            metrics.cases.labels("criminal", "invalid").inc()
+            return json_response({"detail": describe_validation_error(exc)}, status_code=422)
+    else:
+        case = body
+    answer = champions.estimate_criminal([case], k=settings.similar_k)[0]
+    if extraction is not None:
+        answer["extraction"] = extraction.model_dump(mode="json")
+    metrics.cases.labels("criminal", "ok").inc()
+    return json_response(answer)
+
+
+@router.post(
+    "/estimate:batch",
+    response_model=CriminalBatchResponse,
+    responses=ESTIMATE_RESPONSES,
+    summary="Estimate several defendants; a bad case gets an error in its slot",
+)
+def estimate_batch(
+    body: Annotated[CriminalBatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
+    holder: HolderDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> Response:
+    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
+    if len(body.cases) > settings.max_batch:
+        return too_many(len(body.cases), settings)
+    try:
+        champions = holder.snapshot.require(CRIMINAL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), settings)
+    k = settings.similar_k
+    results = run_batch(
+        body.cases, CriminalCase, lambda cases: champions.estimate_criminal(cases, k=k), metrics, "criminal"
+    )
+    return json_response({"results": results})

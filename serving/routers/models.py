@@ -1,0 +1,44 @@
+"""``GET /v1/models``: the loaded champions, their training data and cross-validated metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from serving.deps import HolderDep, SettingsDep, require_api_key
+from serving.errors import json_response
+from serving.routers.responses import AUTH_RESPONSES
+from serving.schemas import ModelsResponse
+
+router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_api_key)])
+
+
+@router.get("/models", response_model=ModelsResponse, responses=AUTH_RESPONSES, summary="Loaded champion models")
+async def models(holder: HolderDep, settings: SettingsDep) -> Response:
+    """Version, MLflow run, family, training data digest and size, and CV metrics of each target's champion."""
+    snapshot = holder.snapshot
+    cards: dict[str, Any] = {}
+    if snapshot.champions is not None:
+        for target, m in snapshot.champions.models.items():
+            cards[target] = {
+                **m.info(),
+                "dataset_digest": m.dataset_digest,
+                "n_train": m.n_train,
+                "metrics": m.metrics,
+            }
+    missing = dict(snapshot.missing)
+    if snapshot.champions is None:
+        missing = {"*": snapshot.reason() or "not loaded"}
+    return json_response(
+        {
+            "ready": snapshot.ready,
+            "models": cards,
+            "missing": missing,
+            "loaded_at": snapshot.loaded_at,
+            "checked_at": snapshot.checked_at,
+            "reloads": snapshot.reloads,
+            "reload_interval_s": settings.reload_interval_s,
+        }
+    )

@@ -1,0 +1,323 @@
+"""Request and response bodies of the HTTP service (OpenAPI), describing the answers of ``serving.estimate``.
+
+Requests reuse the case models of ``features.schema`` (``CriminalCase``, ``CivilCase``). Responses are the dicts
+built by :class:`serving.estimate.ChampionSet`; the service serializes them directly (the models document them
+and the tests check that every answer validates against them). Units are in the names: months or yuan.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from features.extraction import Extraction
+from features.statutory import BandResult
+from serving import examples
+
+
+def _examples(*items: Any) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(items)})
+
+
+class FieldError(BaseModel):
+    """One refused field: where and why, never the value that was sent (it may be personal data)."""
+
+    field: str = Field(description="Dotted path of the field in the body, e.g. records_total or cases.3.year")
+    reason: str
+
+
+class ValidationErrorBody(BaseModel):
+    model_config = _examples({"detail": [{"field": "records_total", "reason": "Input should be a valid integer"}]})
+
+    detail: list[FieldError]
+
+
+class ErrorBody(BaseModel):
+    model_config = _examples({"detail": "Content Too Large"})
+
+    detail: str
+
+
+class UnavailableBody(BaseModel):
+    """503: no champion registered (yet) for what the call needs."""
+
+    model_config = _examples(
+        {
+            "detail": "no champion for custodial_months, probation, fine_yuan: run `exposure train` "
+            "(it registers champions)",
+            "command": "exposure train",
+        }
+    )
+
+    detail: str
+    command: str = Field(description="What to run so that the service can answer")
+
+
+# ---------------------------------------------------------------------------------------------------- answers
+class Interval(BaseModel):
+    point: float
+    low: float
+    high: float
+    level: float = Field(description="Coverage the interval [low, high] is calibrated for")
+
+
+class CustodialMonths(Interval):
+    """Custodial term (imprisonment or detention) in months; 0 = fine only or exempt."""
+
+    legal_range: tuple[float, float] = Field(description="Legal range of the statutory band, months")
+
+
+class Multiple(BaseModel):
+    point: float
+    low: float
+    high: float
+
+
+class FineYuan(Interval):
+    """Criminal fine in yuan."""
+
+    guideline_yuan: tuple[float, float] | None = Field(
+        None, description="Interp. 2017 Art. 12: generally 1x-5x illegal gains (when gains are known)"
+    )
+    multiple_of_gains: Multiple | None = Field(None, description="The fine range as multiples of the gains")
+
+
+class CriminalDriver(BaseModel):
+    feature: str
+    contribution_months: float = Field(description="Signed contribution to the point estimate, months")
+    value: float = Field(description="The feature's value for this case")
+
+
+class CivilDriver(BaseModel):
+    feature: str
+    contribution_yuan: float = Field(description="Signed contribution to the point estimate, yuan")
+    value: float
+
+
+class SimilarCase(BaseModel):
+    """A real case from the training data. Reference only: under the SPC similar-case guidance only guiding cases
+    bind."""
+
+    case_id: str
+    summary: str | None
+    court: str | None
+    year: int | None
+    outcome: dict[str, Any] = Field(description="What the court decided (months, yuan, penalty kind)")
+    source_url: str | None
+    source_title: str | None
+    similarity: float = Field(description="1 / (1 + RMS distance in standardized feature space), in (0, 1]")
+    reference_only: Literal[True] = True
+
+
+class ModelInfo(BaseModel):
+    name: str = Field(description="Registered model name")
+    version: str
+    run_id: str
+    family: str
+
+
+class CriminalEstimate(BaseModel):
+    """Estimate for one defendant under Criminal Law Art. 253-1. Non-binding."""
+
+    model_config = _examples(examples.CRIMINAL_ANSWER)
+
+    case_id: str | None
+    band: str = Field(description="Statutory band: none | serious | especially_serious")
+    statutory: BandResult = Field(description="The band and the rules of Interp. 2017 that set it")
+    custodial_months: CustodialMonths
+    p_custodial_le_36_months: float = Field(description="P(custodial term <= 36 months): probation possible")
+    probation_probability: float
+    fine_yuan: FineYuan
+    drivers: list[CriminalDriver] = Field(description="Largest signed contributions to custodial_months.point")
+    similar_cases: list[SimilarCase]
+    model: dict[str, ModelInfo] = Field(description="Champion per target: name, version, MLflow run id")
+    disclaimer: str
+    extraction: Extraction | None = Field(
+        None, description='When the body was {"facts": ...}: the fields read from the text, with evidence spans'
+    )
+
+
+class CivilEstimate(BaseModel):
+    """Estimate of a civil or public-interest award in yuan. Non-binding."""
+
+    model_config = _examples(examples.CIVIL_ANSWER)
+
+    case_id: str | None
+    proceeding: str
+    awarded_total_yuan: Interval
+    award_to_claim_ratio: Multiple | None = Field(description="Award / claimed_yuan when a claim is given")
+    drivers: list[CivilDriver]
+    similar_cases: list[SimilarCase]
+    model: dict[str, ModelInfo]
+    disclaimer: str
+
+
+FACTS_EXAMPLE = (
+    "被告人张某在担任某快递公司员工期间,利用职务便利,将公司客户的姓名、电话、住址等信息3万余条出售给他人,"
+    "获利1.8万元。到案后如实供述,自愿认罪认罚,退缴全部违法所得。"
+)
+
+
+class FactsText(BaseModel):
+    """A Chinese fact description."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"facts": FACTS_EXAMPLE}]})
+
+    facts: str = Field(min_length=1, max_length=50_000, description="Fact description or judgment text (Chinese)")
+
+
+class FactsRequest(BaseModel):
+    """A Chinese fact description instead of case fields: the facts are read from it (``features.extraction``),
+    fields given in ``case`` win over the ones read."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"facts": FACTS_EXAMPLE, "case": {"year": 2024}}]},
+    )
+
+    facts: str = Field(min_length=1, max_length=50_000, description="Fact description or judgment text (Chinese)")
+    case: dict[str, Any] | None = Field(None, description="Case fields that override what is read from the text")
+
+
+# ---------------------------------------------------------------------------------------------------- batches
+class BatchRequest(BaseModel):
+    """Several cases in one call (at most ``EXPOSURE_MAX_BATCH``, default 100); each is validated on its own, so a
+    bad case gets an error in its slot instead of failing the batch."""
+
+    cases: list[Any] = Field(min_length=1, description="Case objects, as the single-case endpoint takes them")
+
+
+def _cases_of(model: str) -> Any:
+    return Field(
+        min_length=1,
+        description=f"{model} objects, as the single-case endpoint takes them",
+        json_schema_extra={"items": {"$ref": f"#/components/schemas/{model}"}},
+    )
+
+
+class CriminalBatchRequest(BatchRequest):
+    model_config = _examples({"cases": [examples.CRIMINAL_CASE, {"records_total": -5}]})
+
+    cases: list[Any] = _cases_of("CriminalCase")
+
+
+class CivilBatchRequest(BatchRequest):
+    model_config = _examples({"cases": [examples.CIVIL_CASE, {"claimed_yuan": "a lot"}]})
+
+    cases: list[Any] = _cases_of("CivilCase")
+
+
+class BatchItem(BaseModel):
+    index: int = Field(description="Position of the case in the request")
+    ok: bool
+    errors: list[FieldError] | None = Field(None, description="Why this case was refused (when ok is false)")
+
+
+class CriminalBatchItem(BatchItem):
+    estimate: CriminalEstimate | None = None
+
+
+class CivilBatchItem(BatchItem):
+    estimate: CivilEstimate | None = None
+
+
+_REFUSED = {
+    "index": 1,
+    "ok": False,
+    "errors": [{"field": "records_total", "reason": "Input should be greater than or equal to 0"}],
+    "estimate": None,
+}
+
+
+class CriminalBatchResponse(BaseModel):
+    """One result per case, in the order of the request."""
+
+    model_config = _examples(
+        {"results": [{"index": 0, "ok": True, "errors": None, "estimate": examples.CRIMINAL_ANSWER}, _REFUSED]}
+    )
+
+    results: list[CriminalBatchItem]
+
+
+class CivilBatchResponse(BaseModel):
+    """One result per case, in the order of the request."""
+
+    model_config = _examples(
+        {
+            "results": [
+                {"index": 0, "ok": True, "errors": None, "estimate": examples.CIVIL_ANSWER},
+                {**_REFUSED, "errors": [{"field": "claimed_yuan", "reason": "Input should be a valid number"}]},
+            ]
+        }
+    )
+
+    results: list[CivilBatchItem]
+
+
+# ---------------------------------------------------------------------------------------------------- models
+class ModelCard(BaseModel):
+    name: str
+    version: str
+    run_id: str
+    family: str
+    dataset_digest: str | None = Field(description="MLflow digest of the training data")
+    n_train: int | None = Field(description="Training cases")
+    metrics: dict[str, float] = Field(description="Cross-validated metrics of the champion's run")
+
+
+class ModelsResponse(BaseModel):
+    model_config = _examples(
+        {
+            "ready": True,
+            "models": {
+                "custodial_months": {
+                    "name": "exposure-custodial_months",
+                    "version": "3",
+                    "run_id": "0123456789abcdef0123456789abcdef",
+                    "family": "ridge",
+                    "dataset_digest": "8d1e7c3a",
+                    "n_train": 58,
+                    "metrics": {"mae_months": 11.5, "coverage": 0.79, "cail_score": 0.71},
+                }
+            },
+            "missing": {},
+            "loaded_at": 1795452226.5,
+            "checked_at": 1795452256.5,
+            "reloads": 0,
+            "reload_interval_s": 30.0,
+        }
+    )
+
+    ready: bool
+    models: dict[str, ModelCard]
+    missing: dict[str, str] = Field(description="Targets without a champion, with the reason")
+    loaded_at: float | None = Field(description="Unix time the loaded champions were read")
+    checked_at: float | None = Field(description="Unix time the registry was last checked")
+    reloads: int = Field(description="Champion swaps since start")
+    reload_interval_s: float
+
+
+# ---------------------------------------------------------------------------------------------------- health
+class Health(BaseModel):
+    model_config = _examples({"status": "ok"})
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    model_config = _examples(
+        {"ready": True, "versions": {"custodial_months": "3", "probation": "2"}, "reason": None, "command": None},
+        {
+            "ready": False,
+            "versions": {"custodial_months": None},
+            "reason": "custodial_months: no model registered as exposure-custodial_months@champion "
+            "(run `exposure train`)",
+            "command": "exposure train",
+        },
+    )
+
+    ready: bool
+    versions: dict[str, str | None]
+    reason: str | None = Field(None, description="Why not ready")
+    command: str | None = Field(None, description="What to run to become ready")
