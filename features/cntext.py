@@ -53,10 +53,13 @@ CN_UNITS = "十拾百佰千仟万萬亿億"
 _CN_SMALL_UNITS = "十拾百佰千仟"
 # An Arabic number (with thousands separators, ASCII or full-width comma already mapped to ',') or a Chinese
 # one, optionally followed by unit characters (73万, 3千, 1.2亿).
+# Possessive quantifiers (Python 3.11+): a digit run is never re-split, so a long run without a unit after
+# it fails in linear time instead of backtracking (scanners also refuse to start inside a run: NUMBER_START).
 NUMBER = (
-    rf"(?:(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+)(?:\.\d+)?[{CN_UNITS}]*(?:\d+[{CN_UNITS}]+)*"
-    rf"|[{CN_DIGITS}{CN_UNITS}]+(?:点[{CN_DIGITS}]+)?)"
+    rf"(?:(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d++)(?:\.\d++)?[{CN_UNITS}]*+(?:\d++[{CN_UNITS}]++)*+"
+    rf"|[{CN_DIGITS}{CN_UNITS}]++(?:点[{CN_DIGITS}]++)?)"
 )
+NUMBER_START = rf"(?<![\d.{CN_DIGITS}{CN_UNITS}])"
 _RANGE_SEP = r"(?:至|到|-|~|—|–)"
 # quantity: number, optional range, 余/多, trailing 万/亿 (十余万), 余/多 again (3万余)
 QUANTITY = (

@@ -20,6 +20,7 @@ Reading rules:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -124,15 +125,17 @@ def parse_outcomes(text: str) -> list[DefendantOutcome]:
     else:
         items.append((region_start, len(norm), None))
 
+    doc = _Doc(norm)
     outcomes: list[DefendantOutcome] = []
     for start, end, anchor in items:
-        outcomes.extend(_item_outcomes(text, norm, start, end, anchor))
+        outcomes.extend(_item_outcomes(text, doc, start, end, anchor))
     return outcomes
 
 
 def _item_outcomes(
-    text: str, norm: str, start: int, end: int, anchor: re.Match[str] | None
+    text: str, doc: _Doc, start: int, end: int, anchor: re.Match[str] | None
 ) -> list[DefendantOutcome]:
+    norm = doc.norm
     names: list[str] = []
     unit = False
     if anchor is not None:
@@ -165,11 +168,11 @@ def _item_outcomes(
         elif executed is not None:
             segment_start = executed.start()
             notes.append("several charges: the executed (combined) sentence is used")
-    sentence = _read_sentence(norm, segment_start, segment_end, notes)
+    sentence = _read_sentence(doc, segment_start, segment_end, notes)
     if sentence.empty and several and executed is not None and segment_start != executed.start():
-        sentence = _read_sentence(norm, executed.start(), end, notes)
+        sentence = _read_sentence(doc, executed.start(), end, notes)
         notes.append("the personal-information charge has no sentence of its own: the executed one is used")
-    probation = _read_probation(norm, body_start, end)
+    probation = _read_probation(doc, body_start, end)
     if sentence.empty and probation is None:
         return []
     sentence.probation = probation
@@ -208,48 +211,56 @@ def _outcome(
     )
 
 
-def _is_prior(norm: str, pos: int) -> bool:
-    """The penalty at ``pos`` is in a sentence about a prior conviction."""
-    starts = [m.end() for m in _SENTENCE_END.finditer(norm, 0, pos)]
-    sentence_start = starts[-1] if starts else 0
-    end_match = _SENTENCE_END.search(norm, pos)
-    sentence_end = end_match.start() if end_match else len(norm)
-    return bool(_PRIOR.search(norm, sentence_start, sentence_end))
+class _Doc:
+    """The normalised text with its sentences, each marked when it is about a prior conviction."""
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        self.ends = [m.start() for m in _SENTENCE_END.finditer(norm)]
+        starts = [0] + [e + 1 for e in self.ends]
+        bounds = zip(starts, [*self.ends, len(norm)], strict=True)
+        self.prior = [bool(_PRIOR.search(norm, a, b)) for a, b in bounds]
+
+    def is_prior(self, pos: int) -> bool:
+        """The penalty at ``pos`` is in a sentence about a prior conviction."""
+        return self.prior[bisect_left(self.ends, pos)]
 
 
-def _read_sentence(norm: str, start: int, end: int, notes: list[str]) -> _Sentence:
+def _read_sentence(doc: _Doc, start: int, end: int, notes: list[str]) -> _Sentence:
+    norm = doc.norm
     out = _Sentence()
     for m in _PRISON.finditer(norm, start, end):
         parsed = parse_duration_months(norm, m.end())
-        if parsed and parsed[1] <= end and not _is_prior(norm, m.start()):
+        if parsed and parsed[1] <= end and not doc.is_prior(m.start()):
             out.prison = parsed[0] if out.prison is None else out.prison
             out.end = max(out.end, parsed[1])
     for m in _DETENTION.finditer(norm, start, end):
         parsed = parse_duration_months(norm, m.end())
-        if parsed and parsed[1] <= end and not _is_prior(norm, m.start()):
+        if parsed and parsed[1] <= end and not doc.is_prior(m.start()):
             out.detention = parsed[0] if out.detention is None else out.detention
             out.end = max(out.end, parsed[1])
     for m in _FINE.finditer(norm, start, end):
-        if _is_prior(norm, m.start()):
+        if doc.is_prior(m.start()):
             continue
         qty = quantity_from_match(m)
         if qty is not None and out.fine is None:
             out.fine = qty.value
             out.end = max(out.end, m.end())
     for m in _EXEMPT.finditer(norm, start, end):
-        if not _is_prior(norm, m.start()):
+        if not doc.is_prior(m.start()):
             out.exempt = True
             out.end = max(out.end, m.end())
     other = _OTHER_PENALTY.search(norm, start, end)
-    if other and not _is_prior(norm, other.start()):
+    if other and not doc.is_prior(other.start()):
         notes.append(f"a penalty outside the schema ({other.group(0)}) is not read")
     return out
 
 
-def _read_probation(norm: str, start: int, end: int) -> float | None:
+def _read_probation(doc: _Doc, start: int, end: int) -> float | None:
+    norm = doc.norm
     for m in _PROBATION.finditer(norm, start, end):
         parsed = parse_duration_months(norm, m.end())
-        if parsed and not _is_prior(norm, m.start()):
+        if parsed and not doc.is_prior(m.start()):
             return parsed[0]
     return None
 

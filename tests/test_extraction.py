@@ -298,3 +298,13 @@ def test_court_like_text_never_crashes(text: str) -> None:
 def test_fullwidth_offsets(text: str) -> None:
     assert len(normalize(text)) == len(text)
     _check_sane(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一" * 30_000, "5" * 30_000 + "元", "1," * 15_000, "被告人" * 10_000, "一" * 30_000 + "条"],
+)
+def test_no_catastrophic_backtracking(text: str) -> None:
+    t0 = time.perf_counter()
+    _check_sane(text)
+    assert time.perf_counter() - t0 < 2.0

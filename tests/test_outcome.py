@@ -163,3 +163,12 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
 def test_verdict_like_text_never_crashes(text: str) -> None:
     _sane(text)
+
+
+def test_long_verdicts_stay_linear() -> None:
+    import time
+
+    for text in ("判处有期徒刑一年，" * 4000, "被告人张某犯罪，判处拘役一个月。" * 2000, "一" * 30_000):
+        t0 = time.perf_counter()
+        _sane(text)
+        assert time.perf_counter() - t0 < 3.0
