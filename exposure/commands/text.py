@@ -66,7 +66,7 @@ def extract_eval(
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 110))
+    console = Console(width=max(Console().width, 120))
     splits = [s for s in reports if s != "all"]
     table = Table(title=f"Fact extraction on {eval_path.name}: precision (P) and recall (R) per field")
     table.add_column("field", no_wrap=True)
