@@ -189,3 +189,10 @@ def test_predict_cli_prints_one_line_per_case_in_order(store, tmp_path):
     assert set(a["fine_yuan"]) == {"point", "low", "high"} and 0 <= a["probation_probability"] <= 1
     assert b["line"] == 2 and "data_typez" in b["error"]
     assert c["case_id"] == "c" and c["awarded_total_yuan"]["high"] <= 50000
+
+
+def test_cail_rows_are_left_out_of_the_probation_target_only():
+    cail = CriminalCase(case_id="cail-abc-1", group_id="g1", prison_months=12)
+    seed = CriminalCase(case_id="s1", group_id="g2", prison_months=12, probation_months=12)
+    assert [c.case_id for c in target_data([cail, seed], "probation").cases] == ["s1"]
+    assert [c.case_id for c in target_data([cail, seed], "custodial_months").cases] == ["cail-abc-1", "s1"]

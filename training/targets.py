@@ -13,6 +13,9 @@ from features.schema import CivilCase, CriminalCase
 from features.store import TARGETS
 
 CaseModel = CriminalCase | CivilCase
+# Sources that record the term but not whether it was suspended: their null probation_months means "unknown",
+# not "not suspended", so they are left out of the probation target (CAIL2018 has no probation field).
+PROBATION_UNKNOWN_ID_PREFIXES = ("cail-",)
 
 
 @dataclass
@@ -30,7 +33,8 @@ def target_data(cases: Sequence[CaseModel], target: str) -> TargetData:
     """The labelled rows for one target.
 
     - ``custodial_months``: criminal rows whose custodial term is known (0 = fine only / exempt);
-    - ``probation``: criminal rows with a custodial term > 0; y = 1 when suspended;
+    - ``probation``: criminal rows with a custodial term > 0 from sources that record probation; y = 1 when
+      suspended;
     - ``fine_yuan``: criminal rows with a fine > 0;
     - ``awarded_total_yuan``: civil and public-interest rows whose total award is known (0 = rejected).
     """
@@ -43,7 +47,11 @@ def target_data(cases: Sequence[CaseModel], target: str) -> TargetData:
             custodial = case.custodial_months
             if target == "custodial_months":
                 value = custodial
-            elif target == "probation" and custodial:
+            elif (
+                target == "probation"
+                and custodial
+                and not (case.case_id or "").startswith(PROBATION_UNKNOWN_ID_PREFIXES)
+            ):
                 value = 1.0 if case.probation_months else 0.0
             elif target == "fine_yuan" and case.fine_yuan:
                 value = case.fine_yuan
