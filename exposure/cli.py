@@ -14,6 +14,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
 )
 
+@app.callback()
+def _main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library logs (MLflow, alembic)"),
+) -> None:
+    """Estimate prison term, probation, fine and compensation in Chinese personal-information cases."""
+    from exposure.io import quiet_library_logs
+
+    quiet_library_logs(verbose)
+
+
 for module in (law, data, model, text, serve):
     module.register(app)
 

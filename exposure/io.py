@@ -50,3 +50,16 @@ def read_case(source: str) -> CriminalCase | CivilCase:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def quiet_library_logs(verbose: bool = False) -> None:
+    """Keep MLflow/alembic chatter (table creation, pickling notes) out of the user's terminal unless asked."""
+    import logging
+    import warnings
+
+    level = logging.INFO if verbose else logging.ERROR
+    for name in ("mlflow", "alembic", "py4j"):
+        logging.getLogger(name).setLevel(level)
+    if not verbose:
+        warnings.filterwarnings("ignore", category=UserWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
