@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from features import schema as case_schema
 from features.extraction import Extraction
 from features.statutory import BandResult
 from serving import examples
@@ -18,6 +19,20 @@ from serving import examples
 
 def _examples(*items: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(items)})
+
+
+# ---------------------------------------------------------------------------------------------------- requests
+# The case models of features.schema, unchanged but for one guard: Python's JSON parser accepts NaN and Infinity,
+# which JSON has not, and an infinite amount would reach the learners (a 500). Same names, so /docs shows them as
+# CriminalCase and CivilCase.
+class CriminalCase(case_schema.CriminalCase):
+    __doc__ = case_schema.CriminalCase.__doc__
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class CivilCase(case_schema.CivilCase):
+    __doc__ = case_schema.CivilCase.__doc__
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class FieldError(BaseModel):

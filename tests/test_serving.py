@@ -345,6 +345,14 @@ def test_validation_errors_name_the_field_without_echoing_values(main: httpx.Cli
     )
     assert broken.status_code == 422 and MARKER not in broken.text
     assert main.post("/v1/criminal/estimate", json=[1, 2]).status_code == 422
+    # Python's JSON parser takes NaN/Infinity (JSON has neither): refused by name, never a 500 from the learners
+    for path, raw, field in (
+        ("/v1/criminal/estimate", b'{"illegal_profit_yuan": Infinity}', "illegal_profit_yuan"),
+        ("/v1/civil/estimate", b'{"claimed_yuan": -Infinity}', "claimed_yuan"),
+        ("/v1/criminal/estimate", b'{"sales_yuan": NaN}', "sales_yuan"),
+    ):
+        r = main.post(path, content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"][0]["field"] == field, (path, r.text)
 
 
 def test_oversized_bodies_answer_413(main: httpx.Client) -> None:
