@@ -1,0 +1,375 @@
+"""Throughput and latency of the Exposure service against ``mlflow models serve`` on the same champion.
+
+Both servers run on free loopback ports from the same tracking store: ours (``uvicorn --factory
+serving.app:create_app``) answers the full criminal estimate (band and rules, custodial/probation/fine ranges,
+drivers, similar cases); ``mlflow models serve -m models:/exposure-custodial_months@champion --env-manager local``
+answers the custodial months row of the pyfunc. A small asyncio HTTP/1.1 keep-alive client (standard library
+only, so that the client costs little CPU next to the servers) drives each server in turn with the same case, for
+the same time, at each concurrency; then a side-by-side table prints requests/s and p50/p99 latency and the
+ratios.
+
+    python benchmarks/serve_vs_mlflow.py                       # EXPOSURE_HOME's store (trains one if empty)
+    python benchmarks/serve_vs_mlflow.py --tracking-uri sqlite:////path/mlflow.db --duration 15
+
+Nothing is trained here unless the store has no champion: then ``exposure train --repeats 1 --family baseline
+--family ridge --family logistic`` runs into a temporary EXPOSURE_HOME first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CASE = REPO / "seeds" / "examples" / "criminal_case.json"
+TARGETS = ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
+
+
+# ---------------------------------------------------------------------------------------------------- store
+def champions_present(uri: str) -> bool:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        for target in TARGETS:
+            client.get_model_version_by_alias(f"exposure-{target}", "champion")
+    except MlflowException:
+        return False
+    return True
+
+
+def train_quickly(home: Path) -> str:
+    print(f"no champion in the store: training a small one into {home} ...", file=sys.stderr, flush=True)
+    env = {**os.environ, "EXPOSURE_HOME": str(home)}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    command = [sys.executable, "-m", "exposure", "train", "--repeats", "1", "--json"]
+    for family in ("baseline", "ridge", "logistic"):
+        command += ["--family", family]
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    return f"sqlite:///{home / 'mlflow.db'}"
+
+
+# ---------------------------------------------------------------------------------------------------- servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    port: int
+    path: str
+    body: bytes
+    ready_path: str
+    expect: bytes  # a piece every good answer holds
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("wb") as fh:
+            # own session: `mlflow models serve` runs uvicorn in a child process; stop() ends the whole group
+            self.proc = subprocess.Popen(
+                self.command, env=self.env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} not ready after {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
+
+    def check_answer(self) -> int:
+        import httpx
+
+        r = httpx.post(
+            f"http://127.0.0.1:{self.port}{self.path}",
+            content=self.body,
+            headers={"content-type": "application/json"},
+            timeout=30,
+        )
+        if r.status_code != 200 or self.expect not in r.content:
+            raise SystemExit(f"{self.name} answered {r.status_code}: {r.text[:500]}")
+        return len(r.content)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------------- client
+@dataclass
+class Result:
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed")
+    status = int(status_line.split(b" ", 2)[1])
+    length = 0
+    chunked = close = False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        key = name.strip().lower()
+        if key == b"content-length":
+            length = int(value.strip())
+        elif key == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+        elif key == b"connection" and b"close" in value.lower():
+            close = True
+    if not chunked:
+        return status, await reader.readexactly(length), close
+    body = b""
+    while True:
+        size = int((await reader.readline()).strip(), 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return status, body, close
+        body += chunk[:-2]
+
+
+async def _connection(server: Server, until: float, result: Result, record: bool) -> None:
+    request = (
+        f"POST {server.path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(server.body)}\r\n\r\n"
+    ).encode() + server.body
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        while time.perf_counter() < until:
+            start = time.perf_counter()
+            try:
+                writer.write(request)
+                status, body, close = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if record:
+                    result.errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                continue
+            elapsed = time.perf_counter() - start
+            if record:
+                result.requests += 1
+                result.latencies.append(elapsed)
+                if status != 200 or server.expect not in body:
+                    result.errors += 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    finally:
+        writer.close()
+
+
+async def drive(server: Server, connections: int, seconds: float, warmup: float) -> Result:
+    if warmup > 0:
+        until = time.perf_counter() + warmup
+        await asyncio.gather(*(_connection(server, until, Result(), False) for _ in range(connections)))
+    result = Result()
+    start = time.perf_counter()
+    until = start + seconds
+    await asyncio.gather(*(_connection(server, until, result, True) for _ in range(connections)))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- main
+def mlflow_record(case: dict[str, Any]) -> dict[str, Any]:
+    """The pyfunc's input row: records_by_type travels as a JSON string (features.pyfunc.input_schema)."""
+    row = dict(case)
+    if isinstance(row.get("records_by_type"), dict):
+        row["records_by_type"] = json.dumps(row["records_by_type"], ensure_ascii=False)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracking-uri", help="MLflow store with the champions (default: EXPOSURE_HOME's)")
+    parser.add_argument("--case", type=Path, default=DEFAULT_CASE, help="The criminal case sent every request")
+    parser.add_argument("--duration", type=float, default=10.0, help="Measured seconds per server and concurrency")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Unmeasured seconds before each measurement")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16], help="Connections to hold open")
+    parser.add_argument("--workers", type=int, default=1, help="Worker processes of each server")
+    parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line")
+    args = parser.parse_args()
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+    tmp = Path(tempfile.mkdtemp(prefix="exposure-bench-"))
+    uri = args.tracking_uri
+    if uri is None:
+        from features.store import tracking_uri
+
+        uri = tracking_uri()
+    if not champions_present(uri):
+        uri = train_quickly(tmp / "home")
+    case = json.loads(args.case.read_text(encoding="utf-8"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_")}
+    env.update({"MLFLOW_TRACKING_URI": uri, "EXPOSURE_TRACKING_URI": uri, "EXPOSURE_RELOAD_INTERVAL_S": "0"})
+
+    ours_port, mlflow_port = free_port(), free_port()
+    ours = Server(
+        name="exposure serve",
+        command=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "serving.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ours_port),
+            "--workers",
+            str(args.workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        port=ours_port,
+        path="/v1/criminal/estimate",
+        body=json.dumps(case, ensure_ascii=False).encode(),
+        ready_path="/readyz",
+        expect=b'"similar_cases"',
+        env=env,
+        log=tmp / "exposure.log",
+    )
+    mlflow_server = Server(
+        name="mlflow models serve",
+        command=[
+            sys.executable,
+            "-m",
+            "mlflow",
+            "models",
+            "serve",
+            "-m",
+            "models:/exposure-custodial_months@champion",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(mlflow_port),
+            "-w",
+            str(args.workers),
+        ],
+        port=mlflow_port,
+        path="/invocations",
+        body=json.dumps({"dataframe_records": [mlflow_record(case)]}, ensure_ascii=False).encode(),
+        ready_path="/ping",
+        expect=b'"predictions"',
+        env=env,
+        log=tmp / "mlflow.log",
+    )
+    servers = (ours, mlflow_server)
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_ready()
+        sizes = {s.name: s.check_answer() for s in servers}
+        results: dict[tuple[str, int], Result] = {}
+        for connections in args.concurrency:
+            for server in servers:
+                print(f"driving {server.name} with {connections} connection(s) ...", file=sys.stderr, flush=True)
+                results[(server.name, connections)] = asyncio.run(
+                    drive(server, connections, args.duration, args.warmup)
+                )
+    finally:
+        for server in servers:
+            server.stop()
+
+    print(
+        f"\n{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, {args.workers} worker(s) "
+        f"per server, {args.duration:g} s per run after {args.warmup:g} s warm-up, same case, loopback"
+    )
+    print(f"answer size: exposure {sizes[ours.name]} bytes (full), mlflow {sizes[mlflow_server.name]} bytes\n")
+    header = f"{'connections':>11}  {'metric':<8} {'exposure serve':>15} {'mlflow models serve':>20} {'ratio':>8}"
+    print(header)
+    print("-" * len(header))
+    summary: dict[str, Any] = {}
+    for connections in args.concurrency:
+        a, b = results[(ours.name, connections)], results[(mlflow_server.name, connections)]
+        rows = (
+            ("req/s", a.rps, b.rps, a.rps / b.rps if b.rps else float("inf")),
+            ("p50 ms", a.percentile(0.50), b.percentile(0.50), b.percentile(0.50) / a.percentile(0.50)),
+            ("p99 ms", a.percentile(0.99), b.percentile(0.99), b.percentile(0.99) / a.percentile(0.99)),
+            ("errors", a.errors, b.errors, float("nan")),
+        )
+        for metric, x, y, ratio in rows:
+            ratio_text = f"{ratio:7.1f}x" if ratio == ratio else ""
+            print(f"{connections:>11}  {metric:<8} {x:>15.1f} {y:>20.1f} {ratio_text:>8}")
+        summary[str(connections)] = {
+            "exposure": {
+                "rps": a.rps,
+                "p50_ms": a.percentile(0.5),
+                "p99_ms": a.percentile(0.99),
+                "errors": a.errors,
+            },
+            "mlflow": {
+                "rps": b.rps,
+                "p50_ms": b.percentile(0.5),
+                "p99_ms": b.percentile(0.99),
+                "errors": b.errors,
+            },
+        }
+    print("\n(ratio: throughput exposure/mlflow; latency mlflow/exposure; higher is better for exposure)")
+    if args.json:
+        print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
