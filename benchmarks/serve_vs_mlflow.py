@@ -238,6 +238,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="Unmeasured seconds before each measurement")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16], help="Connections to hold open")
     parser.add_argument("--workers", type=int, default=1, help="Worker processes of each server")
+    parser.add_argument(
+        "--factory", default="serving.app:create_app", help="uvicorn app factory of our side (to compare variants)"
+    )
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line")
     args = parser.parse_args()
 
@@ -268,7 +271,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "serving.app:create_app",
+            args.factory,
             "--host",
             "127.0.0.1",
             "--port",

@@ -47,11 +47,10 @@ CASE_EXAMPLES: dict[str, Any] = {
 
 
 def _body_kind(value: Any) -> str:
-    return "facts" if isinstance(value, dict | FactsRequest) and "facts" in _keys(value) else "case"
-
-
-def _keys(value: Any) -> Any:
-    return value.keys() if isinstance(value, dict) else type(value).model_fields
+    """A body with a ``facts`` key is text to read; anything else is validated as a case."""
+    if isinstance(value, FactsRequest) or (isinstance(value, dict) and "facts" in value):
+        return "facts"
+    return "case"
 
 
 CriminalBody = Annotated[
