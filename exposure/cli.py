@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from exposure.commands import data, law, model, serve, text
+from exposure.commands import data, experiment, law, model, serve, text
 
 app = typer.Typer(
     name="exposure",
@@ -13,6 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
 )
+
 
 @app.callback()
 def _main(
@@ -24,7 +25,7 @@ def _main(
     quiet_library_logs(verbose)
 
 
-for module in (law, data, model, text, serve):
+for module in (law, data, model, text, serve, experiment):
     module.register(app)
 
 
