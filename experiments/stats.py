@@ -17,6 +17,8 @@ import pandas as pd
 
 from experiments.evaluation import case_loss
 
+BOOTSTRAP_CELLS = 4_000_000  # resamples x groups drawn at once
+
 
 def per_case_errors(target: str, oof: pd.DataFrame) -> pd.DataFrame:
     """One row per case: its loss averaged over repeats (the mean of ``loss`` is the primary metric)."""
@@ -78,8 +80,12 @@ def paired_comparison(
     sums = np.bincount(inverse, weights=d, minlength=len(labels))
     counts = np.bincount(inverse, minlength=len(labels)).astype(float)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(labels), size=(resamples, len(labels)))
-    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    boot = np.empty(resamples)
+    chunk = max(1, BOOTSTRAP_CELLS // len(labels))  # bounded memory for ingested tables with many judgments
+    for start in range(0, resamples, chunk):
+        stop = min(start + chunk, resamples)
+        idx = rng.integers(0, len(labels), size=(stop - start, len(labels)))
+        boot[start:stop] = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
     alpha = (1 - ci) / 2
     return Paired(
         config=config,

@@ -261,6 +261,30 @@ def test_csv_source_in_a_definition(tmp_path):
         }
     )
     assert len(load_experiment_data(lenient).errors) == 4
+    # an ingested table (JSON lines here; Parquet goes through the same features.dataset.load_table)
+    table = tmp_path / "cail.jsonl"
+    table.write_text(
+        json.dumps({"case_id": "cail-1", "records_total": 900, "data_types": ["identity"], "prison_months": 7})
+        + "\n",
+        encoding="utf-8",
+    )
+    mixed = parse_definition(
+        {
+            "name": "x",
+            "target": "custodial_months",
+            "models": ["ridge"],
+            "data": ["seeds", {"table": "cail.jsonl"}, {"csv": "good.csv"}],
+        },
+        path=tmp_path / "x.yaml",
+    )
+    merged = load_experiment_data(mixed)
+    assert merged.counts["table:cail.jsonl"] == 1 and merged.counts["csv:good.csv"] == 1
+    twice = parse_definition(
+        {"name": "x", "target": "custodial_months", "models": ["ridge"], "data": [{"csv": "good.csv"}] * 2},
+        path=tmp_path / "x.yaml",
+    )
+    with pytest.raises(DataError, match="would count twice"):
+        load_experiment_data(twice)
 
 
 # ------------------------------------------------------------------------------------------------ statistics
@@ -278,6 +302,14 @@ def test_paired_comparison_by_group_bootstrap():
     assert p.n_groups == 5 and p.share_better == 1.0
     again = paired_comparison("custodial_months", "m", cfg, "baseline", ref, resamples=1000, seed=1)
     assert again == p  # fixed seed
+    import experiments.stats as stats
+
+    chunked = stats.BOOTSTRAP_CELLS
+    try:
+        stats.BOOTSTRAP_CELLS = 7  # drawn a few resamples at a time: the same resamples, the same CI
+        assert paired_comparison("custodial_months", "m", cfg, "baseline", ref, resamples=1000, seed=1) == p
+    finally:
+        stats.BOOTSTRAP_CELLS = chunked
     with pytest.raises(ValueError, match="same cases"):
         paired_comparison("custodial_months", "m", cfg.iloc[:5], "baseline", ref)
 
