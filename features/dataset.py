@@ -41,8 +41,15 @@ class LoadResult:
     errors: list[RowError] = field(default_factory=list)
 
     def for_training(self) -> LoadResult:
-        """The same cases without rows marked ``duplicate_of`` another (they would be counted twice)."""
-        return LoadResult(cases=[c for c in self.cases if c.duplicate_of is None], errors=list(self.errors))
+        """The same cases without rows marked ``duplicate_of`` another (they would be counted twice) and without
+        ``synthetic`` rows (made for scale tests only; their outcomes are drawn, not observed)."""
+        return LoadResult(
+            cases=[c for c in self.cases if c.duplicate_of is None and not c.synthetic], errors=list(self.errors)
+        )
+
+    @property
+    def n_synthetic(self) -> int:
+        return sum(1 for c in self.cases if c.synthetic)
 
     @property
     def criminal(self) -> list[CriminalCase]:

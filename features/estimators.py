@@ -477,9 +477,10 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         cases: Sequence[CriminalCase],
         feats: NDArray[np.float64] | None = None,
         custodial_months: NDArray[np.float64] | None = None,
+        bands: Sequence[BandResult] | None = None,
     ) -> NDArray[np.float64]:
-        """P(probation) per case, shape (n,)."""
-        bands = [statutory_band(c) for c in cases]
+        """P(probation) per case, shape (n,); ``bands`` (the cases' statutory bands) saves recomputing them."""
+        bands = list(bands) if bands is not None else [statutory_band(c) for c in cases]
         if self.model_ is None:
             points = (
                 custodial_months

@@ -49,6 +49,9 @@ class CaseBase(BaseModel):
         description="case_id of another row describing the same judgment from another source; such rows are "
         "kept for provenance but left out of training and evaluation",
     )
+    synthetic: bool = Field(
+        False, description="Made by `exposure data synth` for scale tests: never used for training or evaluation"
+    )
 
     # facts
     records_total: NonNegInt | None = Field(None, description="Pieces of personal information (条)")

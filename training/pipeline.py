@@ -147,7 +147,16 @@ def train_target(
 def train_all(
     cases: Sequence[CaseModel], config: TrainConfig, progress: Progress | None = None
 ) -> list[TargetOutcome]:
-    """Train and evaluate every configured target; returns one outcome per target."""
+    """Train and evaluate every configured target; returns one outcome per target.
+
+    Synthetic rows (``exposure data synth``) are refused: their outcomes are drawn from the statutory bands, so a
+    model trained on them would learn the generator, not the courts."""
+    n_synthetic = sum(1 for c in cases if c.synthetic)
+    if n_synthetic:
+        raise ValueError(
+            f"{n_synthetic} synthetic rows in the training data; they are for scale tests only "
+            "(LoadResult.for_training() leaves them out)"
+        )
     tracking.configure()
     return [train_target(cases, target, config, progress) for target in config.targets]
 

@@ -63,5 +63,31 @@ def import_shared(
     err_console.print(f"copied {len(loaded.criminal)} criminal and {len(loaded.civil)} civil rows to {target}")
 
 
+@data_app.command("synth")
+def synth(
+    n: int = typer.Argument(..., min=1, help="Number of rows"),
+    out: Path = typer.Option(..., "--out", help="Table to write: .parquet, .jsonl or .csv"),
+    seed: int = typer.Option(0, help="Seed (the same seed gives the same rows)"),
+    civil_share: float = typer.Option(0.2, min=0.0, max=1.0, help="Share of civil/public-interest rows"),
+    jobs: int = typer.Option(1, min=1, help="Processes drawing rows (the rows do not depend on it)"),
+) -> None:
+    """Synthetic cases for scale tests only, every row marked `synthetic: true` (never used for training)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from training.synth import write_synth
+
+    if out.suffix not in (".parquet", ".jsonl", ".csv"):
+        fail("--out must end with .parquet, .jsonl or .csv")
+    with Progress(
+        TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+    ) as bar:
+        task = bar.add_task("synth", total=n)
+        counts = write_synth(
+            out, n, seed, civil_share, jobs, progress=lambda done, _total: bar.update(task, completed=done)
+        )
+    parts = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    err_console.print(f"wrote {n} synthetic rows ({parts}) to {out}; for scale tests only", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")

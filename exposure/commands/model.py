@@ -35,6 +35,12 @@ def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
         name += f"+{path.name}"
     for error in loaded.errors:
         err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
+    if loaded.n_synthetic:
+        err_console.print(
+            f"[yellow]skipped[/] {loaded.n_synthetic} synthetic rows (`exposure data synth` makes them for scale "
+            "tests only; models never train on them)",
+            highlight=False,
+        )
     return loaded.for_training().cases, name
 
 
