@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from serving.errors import validation_error_handler
 from serving.holder import ModelHolder
 from serving.observability import Metrics, ObservabilityMiddleware
-from serving.routers import civil, criminal, extract, health, models
+from serving.routers import civil, criminal, extract, health, models, page, report
 from serving.settings import Settings
 
 log = logging.getLogger("exposure.serving")
@@ -82,6 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.metrics = metrics
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    for module in (criminal, civil, extract, models, health):
+    for module in (criminal, civil, report, extract, models, health, page):
         app.include_router(module.router)
     return app
