@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 # the committed experiment reports (reports/<name>/): every shipped definition on the seed data, ~3 min on 2 cores

@@ -1,0 +1,338 @@
+"""The litigators' page end to end: a real server (subprocess, champions of ``trained_home``) and a real headless
+browser (Debian's chromium driven by playwright; ``scripts/ensure-chromium.sh`` installs it, ``make test`` runs it).
+
+The drawn answer is checked against the API: the page's SVG carries the numbers it drew (data-low/high/point) and
+the geometry must match them; a direct POST of the very body the page sent must give the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+
+from serving.report import AXIS_MONTHS
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("EXPOSURE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# as root, in a closed network: no sandbox, no background connections (they are refused and slow the start)
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FACTS = (
+    "被告人张某在担任某快递公司员工期间,利用职务便利,将公司客户的姓名、电话、住址等信息3万余条出售给他人,"
+    "获利1.8万元。到案后如实供述,自愿认罪认罚。"
+)
+CASE = {
+    "records_total": 30000,
+    "data_types": ["parcel"],
+    "conduct": ["sell"],
+    "insider": True,
+    "illegal_profit_yuan": 18000,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served(NamedTuple):
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def served(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_") and k != "MLFLOW_TRACKING_URI"}
+    env.update({"EXPOSURE_HOME": str(trained_home), "EXPOSURE_RELOAD_INTERVAL_S": "0", "PYTHONUNBUFFERED": "1"})
+    log = tmp_path_factory.mktemp("page-server") / "server.log"
+    command = [sys.executable, "-m", "uvicorn", "--factory", "serving.app:create_app", "--port", str(port)]
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(command, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready in 120 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield Served(url, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(served: Served) -> str:
+    return served.url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no chromium at {CHROMIUM}: run scripts/ensure-chromium.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            accept_downloads=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console", lambda msg: errors.append(msg.text) if msg.type == "error" and "422" not in msg.text else None
+    )
+    page.set_default_timeout(15_000)
+    page.goto(f"{server}/")
+    page.wait_for_selector("body[data-ready=true]")
+    try:
+        yield page
+    finally:
+        page.close()
+    assert not errors, errors  # no script error, no failed load (CSP, 404)
+
+
+def _fill_criminal(page: Any) -> None:
+    page.fill("#criminal-records_total", "30,000")
+    page.check("#criminal-data_types input[value=parcel]")
+    page.check("#criminal-conduct input[value=sell]")
+    page.select_option("#criminal-insider", "true")
+    page.fill("#criminal-illegal_profit_yuan", "18000")
+
+
+def _attr(page: Any, selector: str, name: str) -> float:
+    value = page.get_attribute(selector, name)
+    assert value is not None, (selector, name)
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------------- no browser
+def test_page_routes_serve_only_the_page(server: str) -> None:
+    index = httpx.get(f"{server}/")
+    assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in index.headers["content-security-policy"]
+    assert not re.search(r'(src|href)="(https?:)?//', index.text), "nothing from another origin"
+    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css")):
+        r = httpx.get(f"{server}/static/{name}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith(kind), name
+    for bad in ("index.html", "..%2Fapp.py", "%2E%2E/routers/page.py", "nope.js"):
+        assert httpx.get(f"{server}/static/{bad}").status_code == 404, bad
+    spec = httpx.get(f"{server}/ui/form.json").json()
+    assert set(spec["kinds"]) == {"criminal", "civil"} and spec["bands"] and spec["features"]
+    paths = httpx.get(f"{server}/openapi.json").json()["paths"]
+    assert "/" not in paths and "/v1/criminal/report" in paths and "/v1/civil/report" in paths
+
+
+def test_report_endpoint_attachment_and_errors(server: str, served: Served) -> None:
+    r = httpx.post(f"{server}/v1/criminal/report", json={**CASE, "case_id": "<b>memo-7</b>"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert re.fullmatch(
+        r'attachment; filename="exposure-report-\d{4}-\d{2}-\d{2}\.html"', r.headers["content-disposition"]
+    )
+    assert r.headers["cache-control"] == "no-store" and "&lt;b&gt;memo-7&lt;/b&gt;" in r.text
+    facts = httpx.post(f"{server}/v1/criminal/report", json={"facts": FACTS}, timeout=30)
+    assert facts.status_code == 200 and "read from a fact description" in facts.text
+    bad = httpx.post(f"{server}/v1/criminal/report", json={"records_total": -5})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "records_total"
+    civil = httpx.post(f"{server}/v1/civil/report", json={"claimed_yuan": 20000, "conduct": ["leak"]})
+    assert civil.status_code == 200 and "Award exposure report" in civil.text
+    time.sleep(0.2)
+    log = served.log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /v1/criminal/report 200" in log and "POST /v1/criminal/report 422" in log
+    assert "memo-7" not in log and "张某" not in log, "request bodies never reach the log"
+
+
+# ---------------------------------------------------------------------------------------------------- browser
+def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
+    _fill_criminal(page)
+    with page.expect_request("**/v1/criminal/estimate") as sent:
+        page.click("#estimate")
+    page.wait_for_selector("#result[data-state=ready] #custodial-chart")
+    body = json.loads(sent.value.post_data)
+    assert body == CASE, "the form sends what was typed ('30,000' as 30000)"
+    answer = httpx.post(f"{server}/v1/criminal/estimate", json=body, timeout=30).json()
+
+    months = answer["custodial_months"]
+    chart = "#custodial-chart"
+    drawn = {k: _attr(page, chart, f"data-{k}") for k in ("low", "high", "point", "legal-low", "legal-high")}
+    assert drawn == {
+        "low": months["low"],
+        "high": months["high"],
+        "point": months["point"],
+        "legal-low": months["legal_range"][0],
+        "legal-high": months["legal_range"][1],
+    }
+    # the geometry is the numbers: x = left + value / 84 months * plot width
+    left, right = _attr(page, chart, "data-plot-left"), _attr(page, chart, "data-plot-right")
+    assert _attr(page, chart, "data-axis-max") == AXIS_MONTHS
+
+    def x(m: float) -> float:
+        return left + m / AXIS_MONTHS * (right - left)
+
+    interval = f"{chart}-interval"
+    assert _attr(page, interval, "x") == pytest.approx(x(months["low"]), abs=0.02)
+    assert _attr(page, interval, "x") + _attr(page, interval, "width") == pytest.approx(
+        x(months["high"]), abs=0.05
+    )
+    assert _attr(page, f"{chart}-point", "data-x") == pytest.approx(x(months["point"]), abs=0.02)
+    legal = page.locator(f"{chart} rect.legal")
+    assert float(legal.get_attribute("x") or "nan") == pytest.approx(x(months["legal_range"][0]), abs=0.02)
+
+    assert page.get_attribute("#band", "data-band") == answer["band"]
+    for rule in answer["statutory"]["rules"]:
+        assert rule["article"] in page.inner_text("#rules")
+    # crepes draws a random tie-breaker for P(y <= t): the two calls may differ slightly
+    assert _attr(page, "#gauge-probation", "data-value") == pytest.approx(
+        answer["probation_probability"], abs=0.05
+    )
+    assert _attr(page, "#gauge-le36", "data-value") == pytest.approx(answer["p_custodial_le_36_months"], abs=0.05)
+    fine = answer["fine_yuan"]
+    assert [_attr(page, "#fine-chart", f"data-{k}") for k in ("low", "high", "point")] == [
+        fine["low"],
+        fine["high"],
+        fine["point"],
+    ]
+    drivers = page.locator("#drivers-chart g.driver")
+    assert drivers.count() == len(answer["drivers"])
+    for i, d in enumerate(answer["drivers"]):
+        assert drivers.nth(i).get_attribute("data-feature") == d["feature"]
+        assert float(drivers.nth(i).get_attribute("data-contribution")) == d["contribution_months"]
+        assert ("up" in (drivers.nth(i).get_attribute("class") or "")) == (d["contribution_months"] >= 0)
+    rows = page.locator("#similar-table tbody tr")
+    assert rows.count() == len(answer["similar_cases"]) > 0
+    assert "reference only" in page.inner_text("#similar-table caption")
+    for i, ref in enumerate(answer["similar_cases"]):
+        assert rows.nth(i).get_attribute("data-case-id") == ref["case_id"]
+        if ref["source_url"]:
+            link = rows.nth(i).locator("a")
+            assert link.get_attribute("href") == ref["source_url"]
+            assert link.get_attribute("rel") == "noopener noreferrer"
+    versions = page.inner_text("#model-versions")
+    for m in answer["model"].values():
+        assert f"{m['name']} v{m['version']}" in versions
+    assert answer["disclaimer"] in page.inner_text("#disclaimer")
+
+
+def test_validation_errors_appear_next_to_their_fields(page: Any) -> None:
+    page.fill("#criminal-records_total", "-5")
+    page.fill("#criminal-illegal_profit_yuan", "a lot")
+    page.click("#estimate")
+    records_error = page.locator('#form-criminal .field[data-field="records_total"] .error')
+    records_error.wait_for(state="visible")
+    assert "greater than or equal to 0" in records_error.inner_text()
+    gains_error = page.locator('#form-criminal .field[data-field="illegal_profit_yuan"] .error')
+    assert gains_error.is_visible() and "valid number" in gains_error.inner_text()
+    assert page.locator(".field.invalid").count() == 2
+    assert page.evaluate("document.activeElement.id") == "criminal-records_total", "the first error has the focus"
+    assert page.get_attribute("#criminal-records_total", "aria-invalid") == "true"
+    assert page.get_attribute("#result", "data-state") == "empty", "no answer drawn for a refused case"
+    # fixed and sent again: the messages go away and the answer is drawn
+    page.fill("#criminal-records_total", "30000")
+    page.fill("#criminal-illegal_profit_yuan", "")
+    page.click("#estimate")
+    page.wait_for_selector("#result[data-state=ready]")
+    assert page.locator(".field.invalid").count() == 0 and not records_error.is_visible()
+
+
+def test_pasted_facts_fill_the_form(page: Any) -> None:
+    page.fill("#facts", FACTS)
+    page.click("#extract")
+    page.wait_for_selector("#extract-note[data-filled]")
+    filled = set((page.get_attribute("#extract-note", "data-filled") or "").split(","))
+    assert {"records_total", "insider", "illegal_profit_yuan", "conduct", "data_types"} <= filled
+    assert page.input_value("#criminal-records_total") == "30000"
+    assert page.input_value("#criminal-illegal_profit_yuan") == "18000"
+    assert page.input_value("#criminal-insider") == "true"
+    assert page.input_value("#criminal-guilty_plea") == "true"
+    assert page.is_checked("#criminal-conduct input[value=sell]")
+    assert page.locator('#form-criminal .field.prefilled[data-field="records_total"]').count() == 1
+    page.click("#estimate")
+    page.wait_for_selector("#result[data-state=ready]")
+    assert page.get_attribute("#band", "data-band") in ("serious", "especially_serious")
+
+
+def test_export_downloads_the_report(page: Any) -> None:
+    _fill_criminal(page)
+    page.fill("#criminal-case_id", "memo 2026/17")
+    with page.expect_download() as download:
+        page.click("#export")
+    assert re.fullmatch(r"exposure-report-\d{4}-\d{2}-\d{2}\.html", download.value.suggested_filename)
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Especially serious (情节特别严重)" in html or "Serious (情节严重)" in html
+    assert "Interp. 2017 Art. 5(1)(7) + 5(1)(8)" in html  # a cited rule (gains of an insider)
+    assert re.search(r"exposure-custodial_months</td><td>\d+</td>", html), "model and version"
+    assert "Non-binding statistical estimate" in html and "memo 2026/17" in html
+    assert "Records (条数), 条</td><td>30,000" in html
+    assert "<script" not in html
+    assert "Report saved as exposure-report-" in page.inner_text("#status")
+
+
+def test_civil_case_estimate_and_export(page: Any, server: str) -> None:
+    page.click("#tab-civil")
+    assert page.is_hidden("#form-criminal") and page.is_visible("#form-civil")
+    page.select_option("#civil-proceeding", "public_interest")
+    page.select_option("#civil-plaintiff_type", "procuratorate")
+    page.fill("#civil-claimed_yuan", "50万")
+    page.fill("#civil-records_total", "960000")
+    page.check("#civil-data_types input[value=minor_info]")
+    with page.expect_request("**/v1/civil/estimate") as sent:
+        page.click("#estimate")
+    page.wait_for_selector("#result[data-state=ready] #award-chart")
+    body = json.loads(sent.value.post_data)
+    assert body["claimed_yuan"] == 500000 and body["proceeding"] == "public_interest"
+    award = httpx.post(f"{server}/v1/civil/estimate", json=body, timeout=30).json()["awarded_total_yuan"]
+    assert [_attr(page, "#award-chart", f"data-{k}") for k in ("low", "high", "point")] == [
+        award["low"],
+        award["high"],
+        award["point"],
+    ]
+    with page.expect_download() as download:
+        page.click("#export")
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Award exposure report" in html and "Procuratorate (检察院)" in html
