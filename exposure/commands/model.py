@@ -155,6 +155,23 @@ def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
     return rows
 
 
+def _load_champions() -> Any:
+    """The registered champions, or a clear error naming the store (never a traceback)."""
+    from mlflow.exceptions import MlflowException
+
+    from features.store import tracking_uri
+    from serving.estimate import ChampionSet
+
+    try:
+        return ChampionSet.load()
+    except (MlflowException, OSError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fail(
+            f"could not load the champions from {tracking_uri()}: {first_line}. Run `exposure train` to register "
+            "new ones."
+        )
+
+
 def predict(
     source: str = typer.Argument(..., help="Cases, one JSON object per line (file or - for stdin)"),
     full: bool = typer.Option(False, "--full", help="Print the full answer (rules, drivers, similar cases)"),
@@ -163,10 +180,10 @@ def predict(
     import sys
 
     from features.schema import CriminalCase
-    from serving.estimate import ChampionSet, NoChampionError, compact_prediction
+    from serving.estimate import NoChampionError, compact_prediction
 
     rows = _read_jsonl_cases(source)
-    champions = ChampionSet.load()
+    champions = _load_champions()
     failures = 0
     for lineno, case, error in rows:
         if case is not None and case.case_id is None:
@@ -196,10 +213,9 @@ def quickstart(
     """Train on the seed data into the local MLflow store, then print the full estimate for an example case."""
     train(data=[], target=[], family=[], folds=5, repeats=repeats, seed=0, level=0.8, register=True, as_json=False)
     from features.schema import CriminalCase
-    from serving.estimate import ChampionSet
 
     example = read_case(case)
-    champions = ChampionSet.load()
+    champions = _load_champions()
     err_console.print(f"\nEstimate for {case}:", highlight=False)
     if isinstance(example, CriminalCase):
         print_json(champions.estimate_criminal([example])[0])
