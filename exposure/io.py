@@ -57,7 +57,11 @@ def quiet_library_logs(verbose: bool = False) -> None:
     import logging
     import warnings
 
+    import os
+
     level = logging.INFO if verbose else logging.ERROR
+    # MLflow re-applies its own logger configuration on import; this variable is what it reads
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "INFO" if verbose else "ERROR")
     for name in ("mlflow", "alembic", "py4j"):
         logging.getLogger(name).setLevel(level)
     if not verbose:

@@ -44,28 +44,60 @@ def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
     return loaded.for_training().cases, name
 
 
+SHORT_HEADERS = {
+    "coverage": "cover",
+    "median_ape": "MdAPE%",
+    "mae_months": "MAE mo",
+    "lawbench_score": "LawBench",
+    "cail_bucket_score": "CAIL",
+    "mean_width_months": "width mo",
+    "winkler_months": "Winkler",
+    "mae_log10_yuan": "MAE lg¥",
+    "mean_width_log10_yuan": "width lg¥",
+    "winkler_log10_yuan": "Winkler",
+    "brier": "Brier",
+    "auc": "AUC",
+}
+
+
 def _leaderboard(outcomes: list[Any]) -> None:
+    """One table per target: mean over repeats, and ± sd for the primary metric (the one champions are chosen by)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = Console(stderr=False)
     for outcome in outcomes:
-        table = Table(title=f"{outcome.target}  (primary: {outcome.primary_metric}, lower is better)")
+        primary = outcome.primary_metric
+        table = Table(
+            title=f"{outcome.target} (champion by {primary}, lower is better)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+        )
         first = outcome.results[0].metrics
         cols = [k for k in first if k not in ("n_cases", "n_groups")]
-        table.add_column("family")
+        table.add_column("family", no_wrap=True)
         for col in cols:
-            table.add_column(col, justify="right")
-        for result in sorted(outcome.results, key=lambda r: r.metrics.get(outcome.primary_metric, 1e9)):
+            table.add_column(SHORT_HEADERS.get(col, col), justify="right", no_wrap=True)
+        for result in sorted(outcome.results, key=lambda r: r.metrics.get(primary, 1e9)):
             mark = " *" if result.family == outcome.best_family else ""
-            table.add_row(
-                result.family + mark, *[f"{result.metrics[c]:.3f} ±{result.spread.get(c, 0):.3f}" for c in cols]
-            )
+            cells = [
+                f"{result.metrics[c]:.3g}" + (f" ±{result.spread.get(c, 0):.2g}" if c == primary else "")
+                for c in cols
+            ]
+            table.add_row(result.family + mark, *cells)
         console.print(table)
         n = first.get("n_cases", 0)
         g = first.get("n_groups", 0)
         verdict = "PROMOTED" if outcome.promoted else "not promoted"
         console.print(f"  {n:.0f} cases in {g:.0f} judgments; {verdict}: {outcome.reason}\n", highlight=False)
+    console.print(
+        "columns: cover = interval coverage; MdAPE% = median absolute % error; MAE mo = mean absolute error in "
+        "months; LawBench / CAIL = prison-term scores (higher is better); width = mean interval width; Winkler = "
+        "interval score; lg¥ = log10(1 + yuan). Means over CV repeats, ± = sd over repeats.",
+        highlight=False,
+    )
 
 
 def train(
