@@ -55,9 +55,8 @@ def print_json(obj: Any) -> None:
 def quiet_library_logs(verbose: bool = False) -> None:
     """Keep MLflow/alembic chatter (table creation, pickling notes) out of the user's terminal unless asked."""
     import logging
-    import warnings
-
     import os
+    import warnings
 
     level = logging.INFO if verbose else logging.ERROR
     # MLflow re-applies its own logger configuration on import; this variable is what it reads
