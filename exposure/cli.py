@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from exposure.commands import data, experiment, law, model, serve, text
+from exposure.commands import batch, data, experiment, law, model, serve, text
 
 app = typer.Typer(
     name="exposure",
@@ -25,7 +25,7 @@ def _main(
     quiet_library_logs(verbose)
 
 
-for module in (law, data, model, text, serve, experiment):
+for module in (law, data, model, text, serve, experiment, batch):
     module.register(app)
 
 

@@ -1,0 +1,284 @@
+"""Batch scoring (local and Spark engines), bad rows, and synthetic rows kept out of training."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from exposure.cli import app
+from features.dataset import load_table
+from features.schema import CriminalCase
+from features.statutory import statutory_band
+from serving.estimate import ChampionSet
+from serving.scoring import ESTIMATE_COLUMNS, OUTPUT_COLUMNS, score_local
+from training.synth import synth_rows, write_synth
+
+SECRET = "SECRET-VALUE-8c1f"  # a value that must never appear in an error or a summary
+
+
+@pytest.fixture(scope="module")
+def champions(trained_home: Path) -> Iterator[ChampionSet]:
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    loaded = ChampionSet.load(f"sqlite:///{trained_home / 'mlflow.db'}")
+    yield loaded
+    mlflow.set_tracking_uri(before[0])
+    mlflow.set_registry_uri(before[1])
+
+
+def _bad_rows() -> list[tuple[str, dict[str, object], str]]:
+    """(case_id, row, a field its error must name) for rows that are not valid cases."""
+    return [
+        ("bad-negative", {"case_id": "bad-negative", "records_total": -5}, "records_total"),
+        ("bad-vocab", {"case_id": "bad-vocab", "data_types": ["identity", SECRET]}, "data_types"),
+        ("bad-extra", {"case_id": "bad-extra", "records_total": 600, "nickname": SECRET}, "nickname"),
+        ("bad-proceeding", {"case_id": "bad-proceeding", "proceeding": SECRET}, "proceeding"),
+        (
+            "bad-probation",
+            {"case_id": "bad-probation", "records_total": 9000, "prison_months": 60, "probation_months": 60},
+            "probation_months",
+        ),
+        ("bad-civil", {"case_id": "bad-civil", "proceeding": "civil", "claimed_yuan": -1}, "claimed_yuan"),
+    ]
+
+
+def _mixed_rows(n_good: int = 60) -> list[dict[str, object]]:
+    good = list(synth_rows(n_good, seed=7, civil_share=0.3))
+    rows: list[dict[str, object]] = []
+    bad = _bad_rows()
+    for i, row in enumerate(good):
+        rows.append(row)
+        if i % 10 == 3 and bad:
+            rows.append(bad.pop()[1])
+    return rows + [b[1] for b in bad]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, object]], extra_lines: list[str] = ()) -> None:  # type: ignore[assignment]
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for line in extra_lines:
+            fh.write(line + "\n")
+
+
+def _write_csv(path: Path, rows: list[dict[str, object]]) -> None:
+    cells = [{k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()} for r in rows]
+    pd.DataFrame(cells).to_csv(path, index=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# synthetic rows
+
+
+def test_synthetic_rows_are_valid_marked_and_inside_the_legal_range(tmp_path: Path) -> None:
+    out = tmp_path / "synth.parquet"
+    counts = write_synth(out, 400, seed=3, civil_share=0.25)
+    assert sum(counts.values()) == 400 and counts["criminal"] > 200
+    loaded = load_table(out)
+    assert loaded.errors == [] and len(loaded.cases) == 400
+    assert all(c.synthetic for c in loaded.cases)
+    assert loaded.for_training().cases == []  # never trained on
+    for case in loaded.criminal:
+        low, high = statutory_band(case).custodial_range_months
+        assert case.custodial_months is not None and low <= case.custodial_months <= high
+        assert case.fine_yuan is not None and case.fine_yuan > 0
+    for case in loaded.civil:
+        assert case.awarded_total_yuan is not None and case.claimed_yuan is not None
+        assert case.awarded_total_yuan <= case.claimed_yuan
+    assert any(c.records_by_type for c in loaded.criminal)  # the map column is exercised
+    # deterministic for a seed, whatever the output format
+    write_synth(tmp_path / "synth.jsonl", 400, seed=3, civil_share=0.25)
+    again = load_table(tmp_path / "synth.jsonl")
+    assert [c.model_dump() for c in again.cases] == [c.model_dump() for c in loaded.cases]
+
+
+def test_training_skips_and_refuses_synthetic_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from exposure.commands.model import _load_training_cases
+    from features.dataset import load_seeds
+    from training.pipeline import TrainConfig, train_all
+
+    path = tmp_path / "synth.jsonl"
+    write_synth(path, 50, seed=1)
+    cases, _ = _load_training_cases([path])
+    assert not any(c.synthetic for c in cases)
+    assert len(cases) == len(load_seeds().for_training().cases)
+    assert "50 synthetic rows" in capsys.readouterr().err
+    synthetic = load_table(path).cases
+    with pytest.raises(ValueError, match="synthetic"):
+        train_all([*load_seeds().cases, *synthetic], TrainConfig(targets=["custodial_months"]))
+
+
+def test_synth_cli_writes_marked_rows(tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(app, ["data", "synth", "120", "--out", str(out), "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype=str)
+    assert len(frame) == 120 and set(frame["synthetic"]) == {"True"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# local engine
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_local_batch_scores_good_rows_and_reports_bad_ones(
+    tmp_path: Path, champions: ChampionSet, fmt: str
+) -> None:
+    rows = _mixed_rows()
+    src = tmp_path / f"in.{fmt}"
+    if fmt == "jsonl":
+        _write_jsonl(src, rows, extra_lines=["{not json", "[1, 2]"])
+    elif fmt == "csv":
+        _write_csv(src, rows)
+    else:
+        write_synth(src, 60, seed=7, civil_share=0.3)
+        rows = list(synth_rows(60, seed=7, civil_share=0.3))
+    out = tmp_path / f"out.{fmt}"
+    summary = score_local(src, out, champions, chunk_rows=17)  # several chunks, one partial
+    expected_rows = len(rows) + (2 if fmt == "jsonl" else 0)
+    assert summary.rows_in == summary.rows_out == expected_rows  # nothing lost
+    frame = (
+        pd.read_parquet(out)
+        if fmt == "parquet"
+        else pd.read_csv(out, dtype={"case_id": str, "error": str})
+        if fmt == "csv"
+        else pd.read_json(out, lines=True, dtype={"case_id": str})
+    )
+    assert list(frame.columns) == list(OUTPUT_COLUMNS)
+    assert len(frame) == expected_rows
+    assert list(frame["case_id"][: len(rows)]) == [r.get("case_id") for r in rows]  # input order, ids kept
+    bad = {b[0]: b[2] for b in _bad_rows()} if fmt != "parquet" else {}
+    errors = frame.set_index(frame["case_id"].fillna("?"))["error"]
+    for case_id, field in bad.items():
+        assert isinstance(errors[case_id], str) and field in errors[case_id], (case_id, errors[case_id])
+    n_bad = len(bad) + (2 if fmt == "jsonl" else 0)
+    assert summary.rows_failed == n_bad and int(frame["error"].notna().sum()) == n_bad
+    # good rows have estimates of their kind only; bad rows none
+    good = frame[frame["error"].isna()]
+    crim = good[good["proceeding"] == "criminal"]
+    civ = good[good["proceeding"] != "criminal"]
+    assert len(crim) > 20 and len(civ) > 5
+    assert crim["custodial_months_point"].notna().all() and crim["awarded_total_yuan_point"].isna().all()
+    assert (crim["custodial_months_low"] <= crim["custodial_months_point"]).all()
+    assert (crim["custodial_months_point"] <= crim["custodial_months_high"]).all()
+    assert (crim["probation_probability"] <= crim["p_custodial_le_36_months"] + 1e-12).all()
+    assert civ["awarded_total_yuan_point"].notna().all() and civ["fine_yuan_point"].isna().all()
+    assert frame.loc[frame["error"].notna(), list(ESTIMATE_COLUMNS)].isna().all().all()
+    # reasons name fields, never values
+    text = out.read_bytes().decode("utf-8", "replace") if fmt != "parquet" else frame.to_json()
+    assert SECRET not in text and SECRET not in json.dumps(summary.as_dict(), ensure_ascii=False)
+
+
+def test_local_batch_matches_the_inference_core(tmp_path: Path, champions: ChampionSet) -> None:
+    rows = [r for r in synth_rows(20, seed=11, civil_share=0.0)]
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, rows)
+    score_local(src, tmp_path / "out.parquet", champions)
+    frame = pd.read_parquet(tmp_path / "out.parquet")
+    cases = [CriminalCase.model_validate(r) for r in rows]
+    answers = champions.estimate_criminal(cases)
+    for (_, row), answer in zip(frame.iterrows(), answers, strict=True):
+        assert math.isclose(
+            round(row["custodial_months_point"], 1), answer["custodial_months"]["point"], abs_tol=0.11
+        )
+        assert math.isclose(round(row["fine_yuan_point"], -1), answer["fine_yuan"]["point"], abs_tol=10.1)
+
+
+def test_batch_cli_exit_code_and_summary(
+    tmp_path: Path, trained_home: Path, monkeypatch: pytest.MonkeyPatch, champions: ChampionSet
+) -> None:
+    monkeypatch.setenv("EXPOSURE_HOME", str(trained_home))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, _mixed_rows(20))
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["batch", "score", str(src), "--out", str(out), "--json"])
+    assert result.exit_code == 1, result.output  # some rows refused; the output is complete
+    summary = json.loads(result.stdout)
+    assert summary["rows_in"] == summary["rows_out"] == 20 + len(_bad_rows())
+    assert summary["rows_failed"] == len(_bad_rows())
+    assert any(reason.startswith("records_total:") for reason in summary["reasons"])
+    assert len(pd.read_csv(out)) == summary["rows_in"]
+    good = tmp_path / "good.jsonl"
+    _write_jsonl(good, list(synth_rows(10, seed=5)))
+    result = CliRunner().invoke(app, ["batch", "score", str(good), "--out", str(tmp_path / "g.parquet")])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "g.parquet.part").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Spark engine (one local[2] session for the module)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[object]:
+    from serving import scoring_spark
+
+    session = scoring_spark.spark_session("local[2]", app_name="exposure-tests")
+    yield session
+    session.stop()
+    scoring_spark._SESSION = None
+
+
+@pytest.mark.slow
+def test_spark_batch_matches_local_and_keeps_bad_rows(
+    tmp_path: Path, trained_home: Path, champions: ChampionSet, spark: object
+) -> None:
+    from serving.scoring_spark import score_spark
+
+    uri = f"sqlite:///{trained_home / 'mlflow.db'}"
+    rows = _mixed_rows(150)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, rows, extra_lines=["{not json"])
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    try:
+        summary = score_spark(src, tmp_path / "spark_out.parquet", uri=uri)
+    finally:
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+    local = score_local(src, tmp_path / "local_out.parquet", champions)
+    assert summary.rows_in == summary.rows_out == local.rows_in == len(rows) + 1  # nothing lost
+    assert summary.rows_failed == local.rows_failed == len(_bad_rows()) + 1
+    a = pd.read_parquet(tmp_path / "spark_out.parquet")  # a folder of part files, read as one table
+    b = pd.read_parquet(tmp_path / "local_out.parquet")
+    assert list(a.columns) == list(OUTPUT_COLUMNS)
+    a = a.sort_values("case_id", na_position="last").reset_index(drop=True)
+    b = b.sort_values("case_id", na_position="last").reset_index(drop=True)
+    assert list(a["case_id"]) == list(b["case_id"])
+    assert list(a["error"].isna()) == list(b["error"].isna())
+    for case_id, field in ((c, f) for c, _, f in _bad_rows()):
+        assert field in a.loc[a["case_id"] == case_id, "error"].iloc[0]
+    # the same pyfunc models: the same numbers (P(y <= t) from crepes is smoothed at random, hence the tolerance)
+    for col in ESTIMATE_COLUMNS:
+        tol = 0.05 if col.startswith("p_") or col == "probation_probability" else 1e-6
+        x, y = a[col].to_numpy(float), b[col].to_numpy(float)
+        assert np.array_equal(np.isnan(x), np.isnan(y)), col
+        assert np.allclose(x[~np.isnan(x)], y[~np.isnan(y)], rtol=tol, atol=tol), col
+    assert SECRET not in a.to_json() and SECRET not in json.dumps(summary.as_dict(), ensure_ascii=False)
+
+
+@pytest.mark.slow
+def test_spark_batch_reads_parquet_lists_and_maps(tmp_path: Path, trained_home: Path, spark: object) -> None:
+    from serving.scoring_spark import read_frame, score_spark
+
+    src = tmp_path / "synth.parquet"
+    write_synth(src, 200, seed=4, civil_share=0.3)
+    frame = read_frame(spark, src)
+    first = frame.filter("records_by_type is not null").select("records_by_type", "data_types").first()
+    assert isinstance(json.loads(first["records_by_type"]), dict) and isinstance(first["data_types"], list)
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    try:
+        summary = score_spark(src, tmp_path / "out.csv", uri=f"sqlite:///{trained_home / 'mlflow.db'}")
+    finally:
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+    assert summary.rows_in == summary.rows_out == summary.rows_scored == 200, summary.as_dict()
+    written = pd.concat(pd.read_csv(p) for p in sorted((tmp_path / "out.csv").glob("part-*.csv")))
+    assert len(written) == 200 and written["error"].isna().all()
