@@ -32,7 +32,9 @@ Months = Annotated[float, Field(ge=0, le=300)]
 class CaseBase(BaseModel):
     """Fields shared by criminal and civil cases: provenance and facts."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", use_enum_values=False, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
     # identity and provenance
     case_id: str | None = Field(None, description="Unique id of the row (generated for user input if absent)")
