@@ -1,6 +1,6 @@
 # Two entry points for a newcomer (see README):
 #   make demo  -> install into .venv, train on the seed data (local sqlite MLflow), print an example estimate
-#   make test  -> install into .venv, then ruff + mypy + pytest
+#   make test  -> install into .venv, then ruff + mypy + dependency audit + pytest
 #   make reports -> run the shipped experiments (experiments/definitions) and write reports/<name>/
 PYTHON ?= python3
 VENV   ?= .venv
@@ -26,9 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python scripts/audit_deps.py
 
 test: lint
 	scripts/ensure-chromium.sh
+	scripts/ensure-postgres.sh
 	$(BIN)/pytest
 
 # the committed experiment reports (reports/<name>/): every shipped definition on the seed data, ~3 min on 2 cores

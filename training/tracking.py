@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,11 @@ from training.targets import TargetData
 
 
 def configure() -> str:
-    """Point MLflow at the embedded default store (or ``MLFLOW_TRACKING_URI``); returns the URI."""
+    """Point MLflow at the embedded default store (or ``MLFLOW_TRACKING_URI``); returns the URI.
+
+    Against a tracking server MLflow prints a "View run ... at: <url>" line to stdout at the end of every run;
+    stdout is the CLI's output (``exposure train --json``), so that is switched off unless asked for."""
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
@@ -53,6 +58,24 @@ def dataset_frame(data: TargetData) -> pd.DataFrame:
         if frame[col].map(lambda v: isinstance(v, list)).any():
             frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
     return frame
+
+
+# What a saved pyfunc imports when loaded (features.pyfunc and features.estimators). Listing them saves MLflow's
+# requirement inference, which re-imports the model in a subprocess for every logged model (~6 s each).
+MODEL_PACKAGES = ("mlflow", "numpy", "pandas", "scipy", "scikit-learn", "lightgbm", "crepes", "pydantic", "joblib")
+
+
+def model_requirements() -> list[str]:
+    """The pip requirements of a logged model: ``MODEL_PACKAGES`` pinned to the installed versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in MODEL_PACKAGES:
+        try:
+            out.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
@@ -120,6 +143,7 @@ def log_family_run(
                 signature=signature(TARGET_KIND[data.target]),
                 input_example=example_frame(data.cases[:2]),
                 code_paths=[str(Path(features.__file__).parent)],
+                pip_requirements=model_requirements(),
             )
         mlflow.set_tag("model_uri", info.model_uri)
         return str(run.info.run_id), str(info.model_uri)
