@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +30,17 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"exposure train failed:\n{proc.stderr[-3000:]}"
     return home
+
+
+# ---------------------------------------------------------------------------------------------------------
+# spark: one small local Spark session for every Spark test of the run (the JVM starts once, ~10 s)
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A ``local[2]`` SparkSession shared by the Spark tests (batch scoring, CAIL ingestion); stopped at the end."""
+    from serving import scoring_spark
+
+    session = scoring_spark.spark_session("local[2]", app_name="exposure-tests")
+    session.conf.set("spark.sql.shuffle.partitions", "4")
+    yield session
+    session.stop()
+    scoring_spark._SESSION = None

@@ -214,17 +214,7 @@ def test_batch_cli_exit_code_and_summary(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Spark engine (one local[2] session for the module)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    from serving import scoring_spark
-
-    session = scoring_spark.spark_session("local[2]", app_name="exposure-tests")
-    yield session
-    session.stop()
-    scoring_spark._SESSION = None
+# Spark engine (the session-wide local[2] session of conftest.py)
 
 
 @pytest.mark.slow

@@ -101,6 +101,10 @@ def ingest_cail_command(
         None, "--out", help="Table to write: .parquet, or .jsonl; without it nothing is written (a dry run)"
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+    engine: str = typer.Option(
+        "local", "--engine", help="local: stream in this process; spark: the per-line work on PySpark"
+    ),
+    master: str = typer.Option(None, "--master", help="Spark master (default: the configured one, else local[*])"),
 ) -> None:
     """Keep the personal-information cases of CAIL2018 as labelled case rows (one per defendant)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -112,6 +116,18 @@ def ingest_cail_command(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         fail(f"not found: {', '.join(missing)}")
+    if engine not in ("local", "spark"):
+        fail("--engine must be local or spark")
+    if engine == "spark":
+        from training.cail_spark import ingest_cail_spark
+
+        err_console.print("ingesting on Spark (the first run starts the JVM)", highlight=False)
+        spark_report = ingest_cail_spark(paths, out, master=master)
+        if as_json:
+            print_json(spark_report.model_dump(mode="json"))
+        else:
+            _print_report(spark_report)
+        return
     with Progress(
         TextColumn("reading CAIL"),
         BarColumn(),
