@@ -1,0 +1,195 @@
+"""Cases per second of ``exposure batch score`` (local and Spark engines) at several sizes, against the raw
+LightGBM booster on the same rows.
+
+For each size, synthetic cases (``training.synth``, 80 % criminal) are written to Parquet once (cached in the
+work folder) and scored end to end: read, validate, featurize, estimate every target, write the output table.
+The raw rate is ``lightgbm.Booster.predict`` on the already featurized matrix of the same rows' criminal cases
+(custodial months): the champion's booster when the champion is LightGBM, else a LightGBM model with the
+project's defaults trained here on the seed cases. The ratio says what the case-level work (validation, the
+statutory engine, features, conformal intervals, I/O) costs next to the bare trees.
+
+    python benchmarks/batch_scoring.py                                # 10k, 100k, 1M; local and spark
+    python benchmarks/batch_scoring.py --sizes 10000,100000 --engines local,spark,pyfunc
+
+``pyfunc`` scores through the MLflow pyfunc models in this process (what the Spark UDF runs on each worker),
+to compare with the local engine's shared-featurization fast path. Uses ``EXPOSURE_HOME``'s store (or
+``MLFLOW_TRACKING_URI``); trains a quick champion into a temporary home when there is none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _ensure_champions() -> None:
+    from serving.estimate import ChampionSet
+
+    if ChampionSet.load().ready_for(("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")):
+        return
+    home = tempfile.mkdtemp(prefix="exposure-bench-")
+    os.environ["EXPOSURE_HOME"] = home
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    print(f"no champion in the store: training a quick one into {home} ...", flush=True)
+    command = [sys.executable, "-m", "exposure", "train", "--repeats", "1", "--json"]
+    for family in ("baseline", "ridge", "logistic"):
+        command += ["--family", family]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def _synth(workdir: Path, n: int, seed: int) -> Path:
+    from training.synth import write_synth
+
+    path = workdir / f"synth-{n}-{seed}.parquet"
+    if not path.is_file():
+        t0 = time.perf_counter()
+        write_synth(path, n, seed=seed, jobs=os.cpu_count() or 1)
+        print(f"  drew {n} synthetic cases in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def _booster(champions: Any) -> tuple[Any, str]:
+    """The custodial champion's LightGBM booster, or one trained here with the project's defaults."""
+    from features.dataset import load_seeds
+    from features.estimators import OutcomeRegressor
+    from training.targets import target_data
+
+    estimator = champions.models["custodial_months"].estimator
+    if estimator.family == "lightgbm":
+        return estimator.model_.booster_, "the champion's"
+    data = target_data(load_seeds().for_training().cases, "custodial_months")
+    model = OutcomeRegressor(target="custodial_months", family="lightgbm").fit(
+        data.cases, data.y, groups=data.groups
+    )
+    return model.model_.booster_, f"trained here (champion is {estimator.family})"
+
+
+def _raw_rate(source: Path, champions: Any, booster: Any) -> tuple[float, float, int]:
+    """(booster rows/s, featurization rows/s, rows) on the criminal rows of ``source``."""
+    from features.cases import row_to_dict
+    from features.schema import CriminalCase, parse_case
+    from features.statutory import statutory_band
+    from serving.scoring import read_chunks
+
+    featurizer = champions.models["custodial_months"].estimator.featurizer_
+    cases = []
+    for chunk in read_chunks(source, 20_000):
+        for _, row in chunk:
+            assert isinstance(row, dict)
+            case = parse_case(row_to_dict(row))
+            if isinstance(case, CriminalCase):
+                cases.append(case)
+    t0 = time.perf_counter()
+    feats = featurizer.transform_cases(cases, [statutory_band(c) for c in cases])
+    featurize = time.perf_counter() - t0
+    booster.predict(feats[:100], num_threads=1)  # warm up
+    t0 = time.perf_counter()
+    booster.predict(feats, num_threads=1)
+    predict = time.perf_counter() - t0
+    return len(cases) / predict, len(cases) / featurize, len(cases)
+
+
+def _pyfunc_rate(source: Path, workdir: Path) -> float:
+    """Cases/s through the pyfunc models (every target validates and featurizes on its own)."""
+    import mlflow
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from features.store import registered_name, tracking_uri
+
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_registry_uri(tracking_uri())
+    models = {
+        t: mlflow.pyfunc.load_model(f"models:/{registered_name(t)}@champion")
+        for t in ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
+    }
+    t0 = time.perf_counter()
+    n = 0
+    for batch in pq.ParquetFile(source).iter_batches(batch_size=5000):
+        frame = batch.to_pandas()
+        frame["records_by_type"] = frame["records_by_type"].map(
+            lambda v: None if v is None else json.dumps(dict(v))
+        )
+        crim = frame[frame["proceeding"] == "criminal"]
+        civ = frame[frame["proceeding"] != "criminal"]
+        outputs = [models[t].predict(crim) for t in ("custodial_months", "probation", "fine_yuan")]
+        outputs.append(models["awarded_total_yuan"].predict(civ))
+        pd.concat(outputs).to_parquet(workdir / "pyfunc-out.parquet")
+        n += len(frame)
+    return n / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated numbers of cases")
+    parser.add_argument("--engines", default="local,spark", help="comma-separated: local, spark, pyfunc")
+    parser.add_argument("--master", default=None, help="Spark master (default: local[*])")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "exposure-bench")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    engines = [e for e in args.engines.split(",") if e]
+    args.workdir.mkdir(parents=True, exist_ok=True)
+
+    _ensure_champions()
+    from serving.estimate import ChampionSet
+    from serving.scoring import score_local
+
+    champions = ChampionSet.load()
+    booster, origin = _booster(champions)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; champions: "
+        + ", ".join(f"{t}={m.family}" for t, m in champions.models.items())
+        + f"; booster: {origin} ({booster.num_trees()} trees)",
+        flush=True,
+    )
+    rows: list[tuple[int, str, float, float]] = []
+    spark_ready = False
+    for n in sizes:
+        print(f"{n} cases:", flush=True)
+        source = _synth(args.workdir, n, args.seed)
+        raw, featurize, n_raw = _raw_rate(source, champions, booster)
+        print(
+            f"  raw booster: {raw:,.0f} rows/s on {n_raw} criminal rows (featurization alone: {featurize:,.0f}/s)",
+            flush=True,
+        )
+        for engine in engines:
+            if engine == "local":
+                summary = score_local(source, args.workdir / f"out-local-{n}.parquet", champions)
+                rate = summary.cases_per_second
+            elif engine == "spark":
+                from serving.scoring_spark import score_spark, spark_session
+
+                if not spark_ready:
+                    t0 = time.perf_counter()
+                    spark_session(args.master)
+                    print(
+                        f"  (Spark session started in {time.perf_counter() - t0:.1f} s, not counted)", flush=True
+                    )
+                    spark_ready = True
+                summary = score_spark(source, args.workdir / f"out-spark-{n}.parquet", master=args.master)
+                rate = summary.cases_per_second
+            elif engine == "pyfunc":
+                rate = _pyfunc_rate(source, args.workdir)
+            else:
+                raise SystemExit(f"unknown engine {engine!r}")
+            print(
+                f"  {engine}: {rate:,.0f} cases/s ({n / rate:.1f} s); raw booster / {engine} = {raw / rate:,.0f}x"
+            )
+            rows.append((n, engine, rate, raw))
+    print("\n| cases | engine | cases/s | raw LightGBM booster rows/s | booster / engine |")
+    print("|---:|---|---:|---:|---:|")
+    for n, engine, rate, raw in rows:
+        print(f"| {n:,} | {engine} | {rate:,.0f} | {raw:,.0f} | {raw / rate:,.0f}x |")
+
+
+if __name__ == "__main__":
+    main()
