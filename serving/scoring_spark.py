@@ -276,6 +276,9 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
 
     source, out = Path(source), Path(out)
     check_paths(source, out)
+    if out.exists() and not (out.is_dir() and ((out / "_SUCCESS").exists() or not any(out.iterdir()))):
+        # Spark's overwrite deletes the path first: only ever an earlier Spark output (or an empty folder)
+        raise RuntimeError(f"{out} exists and is not a Spark output folder; choose another --out")
     uri = uri or tracking_uri()
     available = _available_targets(uri)
     if not available:
