@@ -24,8 +24,12 @@ from features.vocab import (
     VictimCategory,
 )
 
-NonNegInt = Annotated[int, Field(ge=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
+# upper bounds far above any real case (a trillion records or yuan) keep derived amounts (5x gains, ratios)
+# finite: larger numbers are typing errors, and 4e307 yuan made the fine guideline infinite
+MAX_COUNT = 10**12
+MAX_YUAN = 1e12
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+NonNegFloat = Annotated[float, Field(ge=0, le=MAX_YUAN)]
 Months = Annotated[float, Field(ge=0, le=300)]
 
 

@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from serving.errors import validation_error_handler
+from serving.errors import http_error_handler, validation_error_handler
 from serving.holder import ModelHolder
 from serving.observability import Metrics, ObservabilityMiddleware
 from serving.routers import civil, criminal, extract, health, models, page, report
@@ -76,7 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
-        exception_handlers={RequestValidationError: validation_error_handler},
+        exception_handlers={
+            RequestValidationError: validation_error_handler,
+            StarletteHTTPException: http_error_handler,
+        },
     )
     app.state.settings = settings
     app.state.holder = holder

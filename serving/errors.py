@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 _PROCEEDINGS = ("criminal", "civil", "public_interest")
@@ -60,6 +62,18 @@ def field_errors(errors: Iterable[Mapping[str, Any]], drop_prefix: str | None = 
             {"field": ".".join(loc) or ("(body)" if kind == "json_invalid" else "(case)"), "reason": reason}
         )
     return out
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI answers 400 "There was an error parsing the body" when the body is not even text (bytes that are not
+    UTF-8): that is the same client error as malformed JSON, so it gets the same documented 422."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        return json_response(
+            {"detail": [{"field": "(body)", "reason": "the body is not valid JSON (UTF-8 text expected)"}]},
+            status_code=422,
+        )
+    return await http_exception_handler(request, exc)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:

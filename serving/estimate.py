@@ -8,6 +8,7 @@ signed drivers, the most similar training cases (reference only) and model prove
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,11 +129,7 @@ class ChampionSet:
                 "high": round(float(f_est["high"][i]), -1),
                 "level": fine.estimator.level,
                 "guideline_yuan": list(band.fine_guideline_yuan) if band.fine_guideline_yuan else None,
-                "multiple_of_gains": (
-                    {k2: round(float(f_est[k2][i]) / gains, 2) for k2 in ("point", "low", "high")}
-                    if gains
-                    else None
-                ),
+                "multiple_of_gains": _ratios(f_est, i, gains, 2),
             }
             answers.append(
                 {
@@ -184,11 +181,7 @@ class ChampionSet:
                         "high": round(float(est["high"][i]), -1),
                         "level": award.estimator.level,
                     },
-                    "award_to_claim_ratio": (
-                        {k2: round(float(est[k2][i]) / claimed, 3) for k2 in ("point", "low", "high")}
-                        if claimed
-                        else None
-                    ),
+                    "award_to_claim_ratio": _ratios(est, i, claimed, 3),
                     "drivers": [
                         {"feature": d["feature"], "contribution_yuan": d["contribution"], "value": d["value"]}
                         for d in drivers[i]
@@ -199,6 +192,15 @@ class ChampionSet:
                 }
             )
         return answers
+
+
+def _ratios(est: dict[str, Any], i: int, denominator: float | None, digits: int) -> dict[str, float] | None:
+    """point/low/high of case ``i`` divided by ``denominator``; None without one or when a ratio overflows (a
+    tiny denominator such as 1e-310 yuan: JSON has no infinity and the answer schema wants numbers)."""
+    if not denominator:
+        return None
+    out = {k: round(float(est[k][i]) / denominator, digits) for k in ("point", "low", "high")}
+    return out if all(math.isfinite(v) for v in out.values()) else None
 
 
 def _reference(ref: Any, score: float) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet, NoChampionError
 from serving.routers import civil, criminal
-from serving.routers.responses import ESTIMATE_RESPONSES
+from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase, FactsRequest
 
 router = APIRouter(prefix="/v1", tags=["report"], dependencies=[Depends(require_api_key)])
@@ -41,7 +41,7 @@ def _responses(what: str) -> dict[int | str, dict[str, Any]]:
             "SVG, no scripts, no external loads; print it to PDF from any browser",
             "content": {"text/html": {"example": _HTML_EXAMPLE}},
         },
-        **ESTIMATE_RESPONSES,
+        **as_json(ESTIMATE_RESPONSES),
     }
 
 

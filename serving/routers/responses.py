@@ -15,3 +15,18 @@ ESTIMATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationErrorBody, "description": "A field was refused (named, without its value)"},
     503: {"model": UnavailableBody, "description": "No champion is registered yet: run `exposure train`"},
 }
+
+
+def as_json(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The same answers for a route whose own response class is not JSON (the HTML reports): FastAPI would file a
+    ``model`` under the route's media type, but these errors are JSON, so their content is spelled out."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status, response in responses.items():
+        response = dict(response)
+        model = response.pop("model", None)
+        if model is not None:
+            response["content"] = {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            }
+        out[status] = response
+    return out
