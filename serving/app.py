@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 
@@ -45,9 +46,18 @@ def _configure_logging(level: str) -> None:
         log.propagate = False
 
 
+def _bound_registry_calls(settings: Settings) -> None:
+    """MLflow's HTTP client retries a tracking server that is down for minutes by default: bound it (process-wide,
+    read by MLflow at each call) unless the MLFLOW_HTTP_REQUEST_* variables say otherwise."""
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(settings.registry_timeout_s))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(settings.registry_max_retries))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    holder = ModelHolder(settings.resolved_tracking_uri())
+    _bound_registry_calls(settings)
+    holder = ModelHolder(settings.resolved_tracking_uri(), cache_dir=settings.resolved_cache_dir())
     metrics = Metrics(holder)
 
     @contextlib.asynccontextmanager

@@ -32,6 +32,12 @@ class NoChampionError(RuntimeError):
     """No champion is registered for a target the request needs."""
 
 
+def is_not_found(exc: Exception) -> bool:
+    """True when an MLflow registry error means "no such model or alias" (the store answered), False when the store
+    failed to answer (an HTTP store that is down answers INTERNAL_ERROR after its retries)."""
+    return getattr(exc, "error_code", None) in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+
+
 @dataclass
 class LoadedModel:
     target: str
@@ -67,7 +73,9 @@ class ChampionSet:
             name = registered_name(target)
             try:
                 version = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-            except MlflowException:
+            except MlflowException as exc:
+                if not is_not_found(exc):  # the store did not answer: not the same as "no champion"
+                    raise
                 out.missing[target] = f"no model registered as {name}@{CHAMPION_ALIAS}"
                 continue
             mlflow.set_registry_uri(uri)

@@ -13,7 +13,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,6 +76,17 @@ class _ModelCollector(Collector):
         reloads = GaugeMetricFamily("exposure_model_reloads", "Champion swaps since start")
         reloads.add_metric([], float(snapshot.reloads))
         yield reloads
+        cached = GaugeMetricFamily(
+            "exposure_models_from_cache",
+            "1 when the champions come from the disk cache (tracking store unreachable)",
+        )
+        cached.add_metric([], 1.0 if snapshot.source == "cache" and snapshot.champions is not None else 0.0)
+        yield cached
+        refused = CounterMetricFamily(
+            "exposure_model_swaps_refused", "Champion sets refused (unloadable or failing the check)"
+        )
+        refused.add_metric([], float(snapshot.refusals))
+        yield refused
 
     def describe(self) -> Iterator[Metric]:
         return iter(
@@ -83,6 +94,8 @@ class _ModelCollector(Collector):
                 GaugeMetricFamily("exposure_models_ready", ""),
                 GaugeMetricFamily("exposure_model_version", "", labels=["target"]),
                 GaugeMetricFamily("exposure_model_reloads", ""),
+                GaugeMetricFamily("exposure_models_from_cache", ""),
+                CounterMetricFamily("exposure_model_swaps_refused", ""),
             ]
         )
 

@@ -281,6 +281,16 @@ class ModelCard(BaseModel):
     metrics: dict[str, float] = Field(description="Cross-validated metrics of the champion's run")
 
 
+class RefusedSwap(BaseModel):
+    """A new champion set that failed to load or failed the check on the example cases: the service kept the one
+    it had."""
+
+    versions: dict[str, str | None] = Field(description="The registry's champion versions that were refused")
+    reason: str
+    at: float = Field(description="Unix time of the refusal")
+    retry: bool = Field(description="True: it failed to load and is tried again every poll")
+
+
 class ModelsResponse(BaseModel):
     model_config = _examples(
         {
@@ -301,6 +311,16 @@ class ModelsResponse(BaseModel):
             "checked_at": 1795452256.5,
             "reloads": 0,
             "reload_interval_s": 30.0,
+            "source": "registry",
+            "note": None,
+            "cached_at": None,
+            "refused": {
+                "versions": {"custodial_months": "4"},
+                "reason": "custodial_months v4: the estimator is a dict, not a OutcomeRegressor",
+                "at": 1795452286.5,
+                "retry": False,
+            },
+            "refusals": 1,
         }
     )
 
@@ -311,6 +331,15 @@ class ModelsResponse(BaseModel):
     checked_at: float | None = Field(description="Unix time the registry was last checked")
     reloads: int = Field(description="Champion swaps since start")
     reload_interval_s: float
+    source: Literal["registry", "cache"] | None = Field(
+        None,
+        description="Where the loaded champions came from: the MLflow registry, or the disk cache of the last "
+        "good ones (when the tracking store could not be reached at start)",
+    )
+    note: str | None = Field(None, description="Why the champions come from the cache")
+    cached_at: float | None = Field(None, description="Unix time the cached champions were written")
+    refused: RefusedSwap | None = Field(None, description="The last champion set that was not swapped in")
+    refusals: int = Field(0, description="Champion sets refused since start")
 
 
 # ---------------------------------------------------------------------------------------------------- health
@@ -322,17 +351,37 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     model_config = _examples(
-        {"ready": True, "versions": {"custodial_months": "3", "probation": "2"}, "reason": None, "command": None},
+        {
+            "ready": True,
+            "versions": {"custodial_months": "3", "probation": "2"},
+            "reason": None,
+            "command": None,
+            "source": "registry",
+        },
         {
             "ready": False,
             "versions": {"custodial_months": None},
             "reason": "custodial_months: no model registered as exposure-custodial_months@champion "
             "(run `exposure train`)",
             "command": "exposure train",
+            "source": "registry",
+        },
+        {
+            "ready": True,
+            "versions": {"custodial_months": "3", "probation": "2"},
+            "reason": "tracking store unreachable (MlflowException); serving the last good champions, cached at "
+            "2026-11-23T17:41:52Z",
+            "command": None,
+            "source": "cache",
         },
     )
 
     ready: bool
     versions: dict[str, str | None]
-    reason: str | None = Field(None, description="Why not ready")
+    reason: str | None = Field(
+        None, description="Why not ready; when ready from the disk cache, why the cache serves (store unreachable)"
+    )
     command: str | None = Field(None, description="What to run to become ready")
+    source: Literal["registry", "cache"] | None = Field(
+        None, description="Where the loaded champions came from (cache: the last good ones on disk)"
+    )

@@ -26,7 +26,7 @@ async def healthz() -> Response:
     "/readyz",
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "Not ready: the reason and what to run"}},
-    summary="Readiness: every target has a loaded champion",
+    summary="Readiness: every target has a loaded champion (from the registry or the disk cache)",
 )
 async def readyz(holder: HolderDep) -> Response:
     snapshot = holder.snapshot
@@ -35,8 +35,9 @@ async def readyz(holder: HolderDep) -> Response:
         {
             "ready": ready,
             "versions": snapshot.versions(),
-            "reason": snapshot.reason(),
+            "reason": snapshot.reason() or snapshot.note,
             "command": None if ready else TRAIN_COMMAND,
+            "source": snapshot.source if snapshot.champions is not None else None,
         },
         status_code=200 if ready else 503,
     )

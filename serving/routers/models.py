@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_
 
 @router.get("/models", response_model=ModelsResponse, responses=AUTH_RESPONSES, summary="Loaded champion models")
 async def models(holder: HolderDep, settings: SettingsDep) -> Response:
-    """Version, MLflow run, family, training data digest and size, and CV metrics of each target's champion."""
+    """Version, MLflow run, family, training data digest and size, and CV metrics of each target's champion; where
+    they came from (registry or disk cache, and why) and the last new set that was refused."""
     snapshot = holder.snapshot
     cards: dict[str, Any] = {}
     if snapshot.champions is not None:
@@ -40,5 +42,10 @@ async def models(holder: HolderDep, settings: SettingsDep) -> Response:
             "checked_at": snapshot.checked_at,
             "reloads": snapshot.reloads,
             "reload_interval_s": settings.reload_interval_s,
+            "source": snapshot.source if snapshot.champions is not None else None,
+            "note": snapshot.note,
+            "cached_at": snapshot.cached_at,
+            "refused": asdict(snapshot.refused) if snapshot.refused is not None else None,
+            "refusals": snapshot.refusals,
         }
     )
