@@ -12,9 +12,11 @@ def serve(
     log_level: str = typer.Option("info", envvar="EXPOSURE_LOG_LEVEL", help="debug, info, warning or error"),
 ) -> None:
     """Serve estimates over HTTP (docs at /docs). Champions load from the MLflow registry at start and are swapped
-    in when a new one is registered. Other settings come from the environment: EXPOSURE_TRACKING_URI,
+    in when a new one is registered (after a check on example cases: a broken one is refused and the old one keeps
+    serving). The last good champions are cached on disk and serve when the tracking store cannot be reached at
+    start (/readyz then says source "cache"). Other settings come from the environment: EXPOSURE_TRACKING_URI,
     EXPOSURE_API_KEYS, EXPOSURE_MAX_BODY_BYTES, EXPOSURE_MAX_BATCH, EXPOSURE_RELOAD_INTERVAL_S,
-    EXPOSURE_SIMILAR_K."""
+    EXPOSURE_SIMILAR_K, EXPOSURE_MODEL_CACHE_DIR, EXPOSURE_REGISTRY_TIMEOUT_S, EXPOSURE_REGISTRY_MAX_RETRIES."""
     import os
 
     import uvicorn
