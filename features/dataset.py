@@ -138,7 +138,8 @@ def load_jsonl(paths: Iterable[Path]) -> LoadResult:
 
 def seed_files(root: Path | None = None) -> list[Path]:
     root = root or seeds_dir()
-    return sorted(p for p in root.rglob("*.jsonl") if p.is_file())
+    # seeds/examples holds inputs for the README's commands (no outcomes, no sources): never seed data
+    return sorted(p for p in root.rglob("*.jsonl") if p.is_file() and "examples" not in p.relative_to(root).parts)
 
 
 def load_seeds(root: Path | None = None) -> LoadResult:
