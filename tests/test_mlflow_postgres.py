@@ -114,7 +114,7 @@ def postgres() -> Iterator[Postgres]:
         )
         yield server
     finally:
-        stop = [str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+        stop = [str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]  # throwaway cluster
         subprocess.run(_as_postgres(stop), capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -171,7 +171,7 @@ def tracking_server(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
