@@ -237,3 +237,11 @@ def test_train_registry_and_serving_against_a_postgres_tracking_server(
     answer = champions.estimate_criminal([case])[0]
     low, high = answer["custodial_months"]["legal_range"]
     assert low <= answer["custodial_months"]["point"] <= high
+
+    # batch scoring with the same champions
+    from serving.scoring import score_local
+    from training.synth import write_synth
+
+    write_synth(tmp_path / "cases.jsonl", 30, seed=1)
+    summary = score_local(tmp_path / "cases.jsonl", tmp_path / "estimates.parquet", champions)
+    assert summary.rows_in == summary.rows_scored == 30
