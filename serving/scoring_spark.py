@@ -13,6 +13,7 @@ Rows are not kept in input order.
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -51,6 +52,9 @@ def spark_session(master: str | None = None, app_name: str = "exposure-batch") -
 
     if _SESSION is not None and master is None:
         return _SESSION
+    # Python workers must run this interpreter (the project's environment, with crepes, LightGBM, mlflow...), not
+    # whatever `python3` is first on PATH; a cluster sets PYSPARK_PYTHON itself
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     configured = "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "") or os.environ.get("MASTER")
     if master:
