@@ -198,20 +198,49 @@ class ForestTables:
             self.contributions.append(contrib)
             self.bias += values[0]
         self.bias /= len(self.trees)
+        self._flatten()
+
+    def _flatten(self) -> None:
+        """All trees in flat arrays (node ids offset per tree) so that every tree is walked at once in numpy."""
+        offsets = np.cumsum([0] + [t.node_count for t in self.trees[:-1]])
+        self.roots_ = np.asarray(offsets, dtype=np.int64)
+        lefts, rights, feats, thresholds = [], [], [], []
+        for offset, t in zip(offsets, self.trees, strict=True):
+            leaf = t.children_left < 0
+            node_ids = np.arange(t.node_count) + offset
+            lefts.append(np.where(leaf, node_ids, t.children_left + offset))
+            rights.append(np.where(leaf, node_ids, t.children_right + offset))
+            feats.append(np.where(leaf, 0, t.feature))
+            thresholds.append(np.where(leaf, np.inf, t.threshold))
+        self.left_ = np.concatenate(lefts)
+        self.right_ = np.concatenate(rights)
+        self.feature_ = np.concatenate(feats)
+        self.threshold_ = np.concatenate(thresholds)
+        self.value_flat_ = np.concatenate(self.values)
+        self.contribution_flat_ = np.concatenate(self.contributions)
+        self.max_depth_ = max(int(t.max_depth) for t in self.trees)
+
+    def leaves(self, feats: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Leaf id (flat) of every row in every tree, shape (n_rows, n_trees); same routing as sklearn (float32
+        features, go left when x <= threshold)."""
+        if not hasattr(self, "roots_"):
+            self._flatten()
+        x = np.asarray(feats, dtype=np.float32).astype(np.float64)
+        rows = np.arange(len(x))[:, None]
+        node = np.broadcast_to(self.roots_, (len(x), len(self.roots_))).copy()
+        for _ in range(self.max_depth_):
+            go_left = x[rows, self.feature_[node]] <= self.threshold_[node]
+            node = np.where(go_left, self.left_[node], self.right_[node])
+        return node
 
     def predict(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
-        x32 = np.asarray(feats, dtype=np.float32)
-        total = np.zeros(len(feats))
-        for t, values in zip(self.trees, self.values, strict=True):
-            total += values[t.apply(x32)]
-        return total / len(self.trees)
+        leaves = self.leaves(feats)  # first: it builds the flat arrays for tables pickled before they existed
+        return np.asarray(self.value_flat_[leaves].mean(axis=1), dtype=float)
 
     def contributions_of(self, feats: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        x32 = np.asarray(feats, dtype=np.float32)
-        phi = np.zeros((len(feats), feats.shape[1]))
-        for t, contrib in zip(self.trees, self.contributions, strict=True):
-            phi += contrib[t.apply(x32)]
-        return phi / len(self.trees), np.full(len(feats), self.bias)
+        leaves = self.leaves(feats)
+        phi = self.contribution_flat_[leaves].mean(axis=1)
+        return np.asarray(phi, dtype=float), np.full(len(feats), self.bias)
 
 
 class OutcomeRegressor(RegressorMixin, BaseEstimator):
