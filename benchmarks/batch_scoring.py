@@ -24,6 +24,7 @@ import os
 import platform
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +44,14 @@ def _ensure_champions() -> None:
     for family in ("baseline", "ridge", "logistic"):
         command += ["--family", family]
     subprocess.run(command, check=True, capture_output=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete this benchmark's own earlier output (a file or a Spark folder)."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
 
 
 def _synth(workdir: Path, n: int, seed: int) -> Path:
@@ -175,7 +184,9 @@ def main() -> None:
                         f"  (Spark session started in {time.perf_counter() - t0:.1f} s, not counted)", flush=True
                     )
                     spark_ready = True
-                summary = score_spark(source, args.workdir / f"out-spark-{n}.parquet", master=args.master)
+                spark_out = args.workdir / f"out-spark-{n}.parquet"
+                _remove(spark_out)  # an earlier run's output (of either engine) would be refused by score_spark
+                summary = score_spark(source, spark_out, master=args.master)
                 rate = summary.cases_per_second
             elif engine == "pyfunc":
                 rate = _pyfunc_rate(source, args.workdir)
