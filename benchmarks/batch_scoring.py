@@ -22,9 +22,9 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
-import shutil
 import tempfile
 import time
 from pathlib import Path
