@@ -290,6 +290,10 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
     t0 = time.perf_counter()
     spark = spark_session(master)
     frame = read_frame(spark, source)
+    cores = int(spark.sparkContext.defaultParallelism)
+    if frame.rdd.getNumPartitions() < cores:
+        # a small file is one split: spread its rows so that every core runs the models
+        frame = frame.repartition(cores)
     scored = score_frame(spark, frame, uri, available)
     fmt = {".parquet": "parquet", ".jsonl": "json", ".csv": "csv"}[out.suffix]
     writer = scored.write.mode("overwrite").format(fmt)
