@@ -17,12 +17,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from servers import Server
 
 from features.schema import CriminalCase
 from features.statutory import statutory_band
@@ -90,41 +90,6 @@ def _registry(home: Path, action: str, versions: dict[str, str] | None = None) -
             client.set_registered_model_alias(name, CHAMPION_ALIAS, str(new.version))
             out[target] = str(new.version)
     return out
-
-
-@dataclass
-class Server:
-    name: str
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def wait(self, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server {self.name} exited ({self.proc.returncode}):\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(
-            f"server {self.name} did not answer /healthz in {timeout:.0f} s:\n{self.log.read_text()[-3000:]}"
-        )
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0, **kwargs)
 
 
 def _start(name: str, command: list[str], env: dict[str, str], logs: Path, port: int) -> Server:
