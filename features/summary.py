@@ -52,9 +52,8 @@ def summarize(cases: Sequence[CaseModel]) -> dict[str, Any]:
     civil = [c for c in cases if isinstance(c, CivilCase)]
     from features.statutory import statutory_band
 
-    bands = Counter(
-        statutory_band(c).band.value + ("" if statutory_band(c).band_certain else "?") for c in criminal
-    )
+    results = [statutory_band(c) for c in criminal]
+    bands = Counter(r.band.value + ("" if r.band_certain else "?") for r in results)
     custodial = [c.custodial_months for c in criminal if c.custodial_months is not None]
     out: dict[str, Any] = {
         "counts": {

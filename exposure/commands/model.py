@@ -14,22 +14,14 @@ DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "examples" / "
 
 
 def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
-    from features.dataset import load_jsonl, load_seeds
+    from features.dataset import load_jsonl, load_seeds, load_table
 
     loaded = load_seeds()
     name = "seeds"
     for path in extra or []:
         if not path.is_file():
             fail(f"no such data file: {path}")
-        if path.suffix == ".parquet":
-            from features import dataset
-
-            loader = getattr(dataset, "load_table", None)
-            if loader is None:
-                fail("reading Parquet tables needs features.dataset.load_table")
-            more = loader(path)
-        else:
-            more = load_jsonl([path])
+        more = load_table(path) if path.suffix == ".parquet" else load_jsonl([path])
         loaded.cases.extend(more.cases)
         loaded.errors.extend(more.errors)
         name += f"+{path.name}"
