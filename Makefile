@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@echo "installing Exposure and its dependencies into $(VENV) (log: $(VENV)/install.log) ..."
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --upgrade pip > $(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
+	@$(BIN)/pip install --upgrade pip setuptools > $(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
 	@$(BIN)/pip install -e ".[dev,spark,postgres]" >> $(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
 	@touch $(STAMP)
 	@echo "installed."
