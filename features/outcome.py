@@ -13,8 +13,8 @@ Reading rules:
 - With several charges (数罪并罚) the sentence of the personal-information charge is used when the verdict
   states it, else the executed sentence (决定执行); ``several_charges`` says so. Probation is read from the
   whole defendant part (it applies to the executed sentence).
-- Values outside the law (detention over 6 months, probation over 5 years or shorter than the term) are
-  dropped with a note, never clipped; every outcome validates as a ``CriminalCase``.
+- Values outside the law (detention over 6 months, probation outside Art. 73's 12-60 / 2-12 months or
+  shorter than the term) are dropped with a note, never clipped; every outcome validates as a ``CriminalCase``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from features.cntext import (
     parse_duration_months,
     quantity_from_match,
 )
+from features.schema import probation_range_months
 
 PI_CHARGE = re.compile(r"公民个人信息")
 _VERDICT = re.compile(r"判决如下|裁定如下|判决:|判决：")
@@ -63,7 +64,6 @@ _LIST_DURATIONS = re.compile(rf"(?:{NUMBER})年(?:零)?(?:(?:{NUMBER})个?月)?|
 
 MAX_PRISON_MONTHS = 300.0
 MAX_DETENTION_MONTHS = 6.0
-MAX_PROBATION_MONTHS = 60.0  # Criminal Law Art. 73: at most five years
 MAX_FINE_YUAN = 1e11
 
 
@@ -284,10 +284,11 @@ def _check_law(s: _Sentence, notes: list[str]) -> None:
         s.exempt = False
     if s.probation is not None:
         custodial = s.prison or s.detention
+        low, high = probation_range_months(imprisonment=bool(s.prison))
         if not custodial:
             notes.append("probation without a custodial term: dropped")
             s.probation = None
-        elif not (custodial <= s.probation <= MAX_PROBATION_MONTHS) or custodial > 36:
+        elif not (custodial <= s.probation and low <= s.probation <= high) or custodial > 36:
             notes.append("probation inconsistent with the term (Criminal Law Arts. 72-73): dropped")
             s.probation = None
 

@@ -88,6 +88,12 @@ class CaseBase(BaseModel):
         return self
 
 
+def probation_range_months(*, imprisonment: bool) -> tuple[float, float]:
+    """The probation period the law allows, in months (Criminal Law Art. 73): 12-60 for fixed-term imprisonment,
+    2-12 for criminal detention; never shorter than the term itself (checked by the caller)."""
+    return (12.0, 60.0) if imprisonment else (2.0, 12.0)
+
+
 class CriminalCase(CaseBase):
     """One defendant in a case under Criminal Law Art. 253-1 (侵犯公民个人信息罪)."""
 
@@ -163,6 +169,13 @@ class CriminalCase(CaseBase):
             if probation < custodial:
                 raise ValueError(
                     f"probation_months ({probation:g}) is shorter than the term ({custodial:g}) (Criminal Law Art. 73)"
+                )
+            low, high = probation_range_months(imprisonment=bool(prison))
+            kind = "imprisonment" if prison else "criminal detention"
+            if not low <= probation <= high:
+                raise ValueError(
+                    f"probation_months ({probation:g}) is outside {low:g}-{high:g} months, the probation period "
+                    f"for {kind} (Criminal Law Art. 73)"
                 )
             if self.recidivist:
                 raise ValueError("probation_months is set for a recidivist (Criminal Law Art. 74 excludes it)")

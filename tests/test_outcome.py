@@ -96,6 +96,13 @@ def test_impossible_values_are_dropped_not_clipped() -> None:
     assert o["detention_months"] is None and o["notes"]
     o = one("被告人周某犯侵犯公民个人信息罪，判处有期徒刑四年，缓刑五年。")  # no probation over 3 years
     assert o["prison_months"] == 48 and o["probation_months"] is None
+    # Art. 73: probation of criminal detention is 2-12 months, of imprisonment 12-60 months
+    o = one("被告人吴某犯侵犯公民个人信息罪，判处拘役三个月，缓刑一年六个月。")
+    assert o["detention_months"] == 3 and o["probation_months"] is None and "Art" in " ".join(o["notes"])
+    o = one("被告人郑某犯侵犯公民个人信息罪，判处有期徒刑六个月，缓刑十个月。")
+    assert o["prison_months"] == 6 and o["probation_months"] is None
+    o = one("被告人王某犯侵犯公民个人信息罪，判处有期徒刑六个月，缓刑一年。")
+    assert o["prison_months"] == 6 and o["probation_months"] == 12
 
 
 def test_no_outcome() -> None:

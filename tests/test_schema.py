@@ -245,3 +245,17 @@ def test_format_validation_error_joins_fields() -> None:
     assert "records_total: Input should be greater than or equal to 0" in text
     assert "victim_name: Extra inputs are not permitted" in text
     assert SECRET not in text
+
+
+def test_probation_period_outside_the_art_73_range_is_refused() -> None:
+    """Imprisonment: 12-60 months of probation; criminal detention: 2-12 months (Criminal Law Art. 73)."""
+    too_long = errors_of({"prison_months": 24, "probation_months": 61})
+    assert "Art. 73" in too_long[0]["reason"] and "12-60" in too_long[0]["reason"]
+    too_short = errors_of({"prison_months": 6, "probation_months": 10})
+    assert "12-60" in too_short[0]["reason"]
+    detention_too_long = errors_of({"detention_months": 3, "probation_months": 13})
+    assert "2-12" in detention_too_long[0]["reason"] and "criminal detention" in detention_too_long[0]["reason"]
+    for edge in ({"prison_months": 6, "probation_months": 12}, {"prison_months": 36, "probation_months": 60}):
+        assert isinstance(parse_case(edge), CriminalCase)
+    assert isinstance(parse_case({"detention_months": 2, "probation_months": 2}), CriminalCase)
+    assert isinstance(parse_case({"detention_months": 6, "probation_months": 12}), CriminalCase)

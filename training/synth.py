@@ -149,7 +149,9 @@ def _criminal_outcome(
         out["prison_months"] = float(months)
     p_probation = 0.4 + 0.1 * mitigation - 0.01 * months
     if 0 < months <= 36 and not case.recidivist and rng.random() < p_probation:
-        out["probation_months"] = float(min(60, max(months, 12) * rng.choice((1.0, 1.5, 2.0))))
+        # Art. 73: at least the term; imprisonment 12-60 months, criminal detention 2-12 months
+        low_p, high_p = (12, 60) if out["prison_months"] else (2, 12)
+        out["probation_months"] = float(min(high_p, max(months, low_p) * rng.choice((1.0, 1.5, 2.0))))
     # Interp. 2017 Art. 12: 1x-5x the gains; without gains, a fine growing with the term
     fine = gains * rng.uniform(1.0, 5.0) if gains else 2000.0 + months * rng.lognormvariate(math.log(1500), 0.6)
     out["fine_yuan"] = _round_yuan(fine)
