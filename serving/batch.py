@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from features.dataset import describe_validation_error
+from features.schema import CivilCase, CriminalCase
 from serving.errors import json_response
-from serving.holder import TRAIN_COMMAND
+from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
+from serving.holder import TRAIN_COMMAND, ModelHolder
 from serving.observability import Metrics
 from serving.settings import Settings
 
@@ -81,3 +83,28 @@ def run_batch(
     metrics.cases.labels(kind, "invalid").inc(len(items) - n_ok - n_failed)
     metrics.cases.labels(kind, "failed").inc(n_failed)
     return [r for r in results if r is not None]
+
+
+def estimate_batch_response(
+    items: Sequence[Any],
+    kind: Literal["criminal", "civil"],
+    holder: ModelHolder,
+    settings: Settings,
+    metrics: Metrics,
+) -> Response:
+    """What both ``/estimate:batch`` endpoints answer: 422 over ``EXPOSURE_MAX_BATCH`` cases, 503 without
+    champions, else one result per case, in order (``run_batch``)."""
+    if len(items) > settings.max_batch:
+        return too_many(len(items), settings)
+    try:
+        champions = holder.snapshot.require(CRIMINAL_TARGETS if kind == "criminal" else CIVIL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), settings)
+    k = settings.similar_k
+    if kind == "criminal":
+        results = run_batch(
+            items, CriminalCase, lambda cases: champions.estimate_criminal(cases, k=k), metrics, kind
+        )
+    else:
+        results = run_batch(items, CivilCase, lambda cases: champions.estimate_civil(cases, k=k), metrics, kind)
+    return json_response({"results": results})

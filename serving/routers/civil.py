@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
 from serving import examples
-from serving.batch import run_batch, too_many, unavailable
+from serving.batch import estimate_batch_response, unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
 from serving.estimate import CIVIL_TARGETS, NoChampionError
@@ -79,14 +79,4 @@ def estimate_batch(
     metrics: MetricsDep,
 ) -> Response:
     """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
-    if len(body.cases) > settings.max_batch:
-        return too_many(len(body.cases), settings)
-    try:
-        champions = holder.snapshot.require(CIVIL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    k = settings.similar_k
-    results = run_batch(
-        body.cases, CivilCase, lambda cases: champions.estimate_civil(cases, k=k), metrics, "civil"
-    )
-    return json_response({"results": results})
+    return estimate_batch_response(body.cases, "civil", holder, settings, metrics)

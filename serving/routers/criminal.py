@@ -12,7 +12,7 @@ from starlette.responses import Response
 from features.dataset import describe_validation_error
 from features.extraction import extract_facts
 from serving import examples
-from serving.batch import run_batch, too_many, unavailable
+from serving.batch import estimate_batch_response, unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
 from serving.estimate import CRIMINAL_TARGETS, ChampionSet, NoChampionError
@@ -122,14 +122,4 @@ def estimate_batch(
     metrics: MetricsDep,
 ) -> Response:
     """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
-    if len(body.cases) > settings.max_batch:
-        return too_many(len(body.cases), settings)
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    k = settings.similar_k
-    results = run_batch(
-        body.cases, CriminalCase, lambda cases: champions.estimate_criminal(cases, k=k), metrics, "criminal"
-    )
-    return json_response({"results": results})
+    return estimate_batch_response(body.cases, "criminal", holder, settings, metrics)
