@@ -23,27 +23,24 @@ import json
 import os
 import platform
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _common import champions_present, train_quickly
+
 
 def _ensure_champions() -> None:
-    from serving.estimate import ChampionSet
+    """Use EXPOSURE_HOME's champions, or train quick ones into a temporary home and point this process at it."""
+    from features.store import tracking_uri
 
-    if ChampionSet.load().ready_for(("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")):
+    if champions_present(tracking_uri()):
         return
-    home = tempfile.mkdtemp(prefix="exposure-bench-")
-    os.environ["EXPOSURE_HOME"] = home
+    home = Path(tempfile.mkdtemp(prefix="exposure-bench-"))
+    train_quickly(home)
+    os.environ["EXPOSURE_HOME"] = str(home)
     os.environ.pop("MLFLOW_TRACKING_URI", None)
-    print(f"no champion in the store: training a quick one into {home} ...", flush=True)
-    command = [sys.executable, "-m", "exposure", "train", "--repeats", "1", "--json"]
-    for family in ("baseline", "ridge", "logistic"):
-        command += ["--family", family]
-    subprocess.run(command, check=True, capture_output=True)
 
 
 def _remove(path: Path) -> None:

@@ -22,9 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,78 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CASE = REPO / "seeds" / "examples" / "criminal_case.json"
-TARGETS = ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
+from _common import DEFAULT_CASE, ServerProcess, free_port, store_with_champions
 
 
-# ---------------------------------------------------------------------------------------------------- store
-def champions_present(uri: str) -> bool:
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
+@dataclass(kw_only=True)
+class Server(ServerProcess):
+    """A server under load: every request POSTs ``body`` to ``path``; a good answer holds ``expect``."""
 
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    try:
-        for target in TARGETS:
-            client.get_model_version_by_alias(f"exposure-{target}", "champion")
-    except MlflowException:
-        return False
-    return True
-
-
-def train_quickly(home: Path) -> str:
-    print(f"no champion in the store: training a small one into {home} ...", file=sys.stderr, flush=True)
-    env = {**os.environ, "EXPOSURE_HOME": str(home)}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    command = [sys.executable, "-m", "exposure", "train", "--repeats", "1", "--json"]
-    for family in ("baseline", "ridge", "logistic"):
-        command += ["--family", family]
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return f"sqlite:///{home / 'mlflow.db'}"
-
-
-# ---------------------------------------------------------------------------------------------------- servers
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    name: str
-    command: list[str]
-    port: int
     path: str
     body: bytes
-    ready_path: str
-    expect: bytes  # a piece every good answer holds
-    env: dict[str, str]
-    log: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("wb") as fh:
-            # own session: `mlflow models serve` runs uvicorn in a child process; stop() ends the whole group
-            self.proc = subprocess.Popen(
-                self.command, env=self.env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def wait_ready(self, timeout: float = 180.0) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.name} not ready after {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
+    expect: bytes
 
     def check_answer(self) -> int:
         import httpx
@@ -117,16 +52,6 @@ class Server:
         if r.status_code != 200 or self.expect not in r.content:
             raise SystemExit(f"{self.name} answered {r.status_code}: {r.text[:500]}")
         return len(r.content)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 # ---------------------------------------------------------------------------------------------------- client
@@ -252,13 +177,7 @@ def main() -> None:
         pass
 
     tmp = Path(tempfile.mkdtemp(prefix="exposure-bench-"))
-    uri = args.tracking_uri
-    if uri is None:
-        from features.store import tracking_uri
-
-        uri = tracking_uri()
-    if not champions_present(uri):
-        uri = train_quickly(tmp / "home")
+    uri = store_with_champions(args.tracking_uri, tmp)
     case = json.loads(args.case.read_text(encoding="utf-8"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_")}
     env.update({"MLFLOW_TRACKING_URI": uri, "EXPOSURE_TRACKING_URI": uri, "EXPOSURE_RELOAD_INTERVAL_S": "0"})

@@ -26,8 +26,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,35 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CASE = REPO / "seeds" / "examples" / "criminal_case.json"
+from _common import DEFAULT_CASE, ServerProcess, free_port, store_with_champions
+
 PATH = "/v1/criminal/estimate"
-TARGETS = ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
-
-
-# ---------------------------------------------------------------------------------------------------- store
-def champions_present(uri: str) -> bool:
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    try:
-        for target in TARGETS:
-            client.get_model_version_by_alias(f"exposure-{target}", "champion")
-    except MlflowException:
-        return False
-    return True
-
-
-def train_quickly(home: Path) -> str:
-    print(f"no champion in the store: training a small one into {home} ...", file=sys.stderr, flush=True)
-    env = {**os.environ, "EXPOSURE_HOME": str(home)}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    command = [sys.executable, "-m", "exposure", "train", "--repeats", "1", "--json"]
-    for family in ("baseline", "ridge", "logistic"):
-        command += ["--family", family]
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return f"sqlite:///{home / 'mlflow.db'}"
 
 
 # ---------------------------------------------------------------------------------------------------- memory
@@ -97,13 +69,7 @@ def rss_mb(pid: int) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(uri: str, port: int, workers: int, log_level: str, log: Path) -> subprocess.Popen[bytes]:
+def exposure_server(uri: str, port: int, workers: int, log_level: str, log: Path) -> ServerProcess:
     env = {
         **os.environ,
         "EXPOSURE_TRACKING_URI": uri,
@@ -113,36 +79,7 @@ def start_server(uri: str, port: int, workers: int, log_level: str, log: Path) -
     }
     command = [sys.executable, "-m", "exposure", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", log_level]
-    with log.open("wb") as fh:
-        return subprocess.Popen(command, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180.0) -> None:
-    import http.client
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"the server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"the server was not ready in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return ServerProcess(name="exposure serve", command=command, port=port, ready_path="/readyz", env=env, log=log)
 
 
 # ---------------------------------------------------------------------------------------------------- load
@@ -321,17 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="exposure-soak-") as tmp:
         tmp_dir = Path(tmp)
-        sys.path.insert(0, str(REPO))
-        from features.store import tracking_uri
-
-        uri = args.tracking_uri or tracking_uri()
-        if not champions_present(uri):
-            uri = train_quickly(tmp_dir / "home")
+        uri = store_with_champions(args.tracking_uri, tmp_dir)
         port = free_port()
         log = tmp_dir / "server.log"
-        proc = start_server(uri, port, args.workers, args.log_level, log)
+        server = exposure_server(uri, port, args.workers, args.log_level, log)
+        server.start()
+        assert server.proc is not None
+        proc = server.proc
         try:
-            wait_ready(port, proc, log)
+            server.wait_ready()
             rss_boot = rss_mb(proc.pid)
             if args.warmup > 0:
                 load(args.tool, port, args.case, args.connections, args.threads, args.warmup)
@@ -351,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
             sampler.join(timeout=5)
             time.sleep(0.5)
             rss_end = rss_mb(proc.pid)
-            alive = proc.poll() is None
+            alive = server.alive()
         finally:
-            stop_server(proc)
+            server.stop()
         unhandled = sum(1 for line in log.read_text(errors="replace").splitlines() if "unhandled" in line)
     growth = rss_end - rss_start
     passed = result.errors == 0 and growth <= args.rss_bound_mb and alive and unhandled == 0
