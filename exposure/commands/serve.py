@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
 
@@ -38,5 +41,53 @@ def serve(
     )
 
 
+def openapi(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the document here (default: stdout)"),
+    check: Path | None = typer.Option(
+        None, "--check", help="Compare with this committed contract (docs/openapi.json); exit 1 if it differs"
+    ),
+) -> None:
+    """The service's OpenAPI document (API version 1), without starting a server. With --check, say what changed
+    against a committed copy and whether it breaks existing clients (removed operations, schemas or properties,
+    newly required properties, changed types); exit 1 on any difference."""
+    from exposure.io import err_console, fail
+    from serving.contract import compare, dumps, openapi_document
+
+    document = openapi_document()
+    if check is not None:
+        try:
+            committed = json.loads(check.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            fail(f"{check}: no such file (write it with: exposure openapi --out {check})")
+        except json.JSONDecodeError as exc:
+            fail(f"{check}: not JSON ({exc.msg}, line {exc.lineno})")
+        diff = compare(committed, document)
+        if diff.same and dumps(committed) == dumps(document):
+            err_console.print(f"{check}: the service matches the committed contract", highlight=False)
+            return
+        for title, lines in (
+            ("BREAKING for existing clients", diff.breaking),
+            ("compatible additions", diff.compatible),
+            ("documentation", diff.documentation),
+        ):
+            if lines:
+                err_console.print(f"[bold]{title}[/] ({len(lines)}):", highlight=False)
+                for line in lines:
+                    err_console.print(f"  {line}", highlight=False, markup=False)
+        if diff.same:
+            err_console.print("only the formatting differs", highlight=False)
+        err_console.print(
+            f"{check} differs from the service; if the change is intended, run: exposure openapi --out {check}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    if out is None:
+        typer.echo(dumps(document), nl=False)
+    else:
+        out.write_text(dumps(document), encoding="utf-8")
+        err_console.print(f"wrote {out} ({len(document['paths'])} paths)", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+    app.command("openapi")(openapi)
