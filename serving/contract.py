@@ -4,8 +4,9 @@ versions of it, with the changes that break existing clients named as such.
 ``docs/openapi.json`` is the committed contract of API version 1; ``exposure openapi --check docs/openapi.json``
 fails when the running code no longer matches it, so that every change to the API is a deliberate, reviewed diff
 of that file. Breaking (for a client written against the old document): an operation or a schema removed, a
-property removed, a property that became required, or a property whose type changed. Compatible: an operation,
-a schema or an optional property added. Anything else (descriptions, examples) is reported as documentation.
+property removed, a property whose type changed (enum values included), or a property that is or became required
+in a schema clients send. Compatible: an operation, a schema or an optional property added, or a required one in
+an answer. Anything else (descriptions, examples) is reported as documentation.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> ContractDiff:
         diff.breaking.append(f"schema removed: {name}")
     for name in sorted(new_schemas.keys() - old_schemas.keys()):
         diff.compatible.append(f"schema added: {name}")
+    sent = _request_schemas(old) | _request_schemas(new)
     for name in sorted(old_schemas.keys() & new_schemas.keys()):
-        _compare_schema(name, old_schemas[name], new_schemas[name], diff)
+        _compare_schema(name, old_schemas[name], new_schemas[name], diff, sent_by_clients=name in sent)
     for op in sorted(old_ops.keys() & new_ops.keys()):
         if old_ops[op] != new_ops[op]:
             diff.documentation.append(f"operation changed (parameters, responses or text): {op}")
@@ -84,17 +86,48 @@ def _rest(document: dict[str, Any]) -> dict[str, Any]:
     return rest
 
 
-def _compare_schema(name: str, old: dict[str, Any], new: dict[str, Any], diff: ContractDiff) -> None:
+def _request_schemas(document: dict[str, Any]) -> set[str]:
+    """Names of the component schemas a client sends (reachable from request bodies and parameters)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    todo = [
+        part
+        for operation in _operations(document).values()
+        for part in (operation.get("requestBody"), operation.get("parameters"))
+        if part
+    ]
+    found: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[-1]
+                if name not in found:
+                    found.add(name)
+                    todo.append(schemas.get(name, {}))
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
+
+
+def _compare_schema(
+    name: str, old: dict[str, Any], new: dict[str, Any], diff: ContractDiff, *, sent_by_clients: bool
+) -> None:
+    """A property removed breaks readers (answers) and senders (requests refuse unknown fields); a property that
+    is, or became, required breaks only senders: an answer that always carries a new field breaks no reader."""
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
     for prop in sorted(old_props.keys() - new_props.keys()):
         diff.breaking.append(f"property removed: {name}.{prop}")
     for prop in sorted(new_props.keys() - old_props.keys()):
-        target = diff.breaking if prop in new_required else diff.compatible
-        target.append(f"property added{' (required)' if prop in new_required else ''}: {name}.{prop}")
+        required = prop in new_required
+        target = diff.breaking if required and sent_by_clients else diff.compatible
+        target.append(f"property added{' (required)' if required else ''}: {name}.{prop}")
     for prop in sorted(old_props.keys() & new_props.keys()):
         if prop in new_required - old_required:
-            diff.breaking.append(f"property became required: {name}.{prop}")
+            target = diff.breaking if sent_by_clients else diff.documentation
+            target.append(f"property became required: {name}.{prop}")
         if _type_of(old_props[prop]) != _type_of(new_props[prop]):
             diff.breaking.append(
                 f"property type changed: {name}.{prop} ({_type_of(old_props[prop])} -> {_type_of(new_props[prop])})"

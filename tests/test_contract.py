@@ -66,12 +66,18 @@ def test_additions_are_compatible_and_text_changes_are_documentation() -> None:
     new["paths"]["/v1/ping"] = {"get": {"responses": {"200": {"description": "pong"}}}}
     new["components"]["schemas"]["SimilarCase"]["properties"]["province"] = {"type": "string"}
     new["components"]["schemas"]["Readiness"]["properties"]["region"] = {"type": "string"}
-    new["components"]["schemas"]["Readiness"]["required"].append("region")
+    new["components"]["schemas"]["Readiness"]["required"].append("region")  # an answer: readers are fine
+    new["components"]["schemas"]["CivilCase"]["properties"]["court_level"] = {"type": "string"}
+    new["components"]["schemas"]["CivilCase"]["required"] = ["court_level"]  # a request: senders break
     new["components"]["schemas"]["Span"]["properties"]["text"]["description"] = "reworded"
     new["info"]["summary"] = "reworded"
     diff = compare(old, new)
-    assert diff.compatible == ["operation added: GET /v1/ping", "property added: SimilarCase.province"]
-    assert diff.breaking == ["property added (required): Readiness.region"]
+    assert diff.compatible == [
+        "operation added: GET /v1/ping",
+        "property added (required): Readiness.region",
+        "property added: SimilarCase.province",
+    ]
+    assert diff.breaking == ["property added (required): CivilCase.court_level"]
     assert diff.documentation == [
         "property changed (text, example or bounds): Span.text",
         "document info, tags or security schemes changed",
