@@ -51,7 +51,16 @@ class LoadedModel:
     metrics: dict[str, float]
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "run_id": self.run_id, "family": self.family}
+        """What every answer says of the model: registered name and version, MLflow run, family, and the data it
+        was trained on (MLflow dataset digest, number of training cases)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "family": self.family,
+            "dataset_digest": self.dataset_digest,
+            "n_train": self.n_train,
+        }
 
 
 @dataclass

@@ -138,18 +138,24 @@ CRIMINAL_ANSWER: dict[str, Any] = {
             "version": "1",
             "run_id": "0123456789abcdef0123456789abcdef",
             "family": "ridge",
+            "dataset_digest": "8d1e7c3a",
+            "n_train": 72,
         },
         "probation": {
             "name": "exposure-probation",
             "version": "1",
             "run_id": "0123456789abcdef0123456789abcdef",
             "family": "logistic",
+            "dataset_digest": "8d1e7c3a",
+            "n_train": 70,
         },
         "fine_yuan": {
             "name": "exposure-fine_yuan",
             "version": "1",
             "run_id": "0123456789abcdef0123456789abcdef",
             "family": "ridge",
+            "dataset_digest": "8d1e7c3a",
+            "n_train": 58,
         },
     },
     "disclaimer": "Non-binding statistical estimate from past cases; not legal advice. Similar cases are "
@@ -201,6 +207,8 @@ CIVIL_ANSWER: dict[str, Any] = {
             "version": "1",
             "run_id": "0123456789abcdef0123456789abcdef",
             "family": "ridge",
+            "dataset_digest": "8d1e7c3a",
+            "n_train": 46,
         }
     },
     "disclaimer": "Non-binding statistical estimate from past cases; not legal advice. Similar cases are "

@@ -126,10 +126,18 @@ class SimilarCase(BaseModel):
 
 
 class ModelInfo(BaseModel):
+    """The model behind a figure and the data it was trained on."""
+
     name: str = Field(description="Registered model name")
     version: str
     run_id: str
     family: str
+    dataset_digest: str | None = Field(description="MLflow digest of the training data")
+    n_train: int | None = Field(description="Training cases")
+
+
+class ModelCard(ModelInfo):
+    metrics: dict[str, float] = Field(description="Cross-validated metrics of the champion's run")
 
 
 class CriminalEstimate(BaseModel):
@@ -146,7 +154,9 @@ class CriminalEstimate(BaseModel):
     fine_yuan: FineYuan
     drivers: list[CriminalDriver] = Field(description="Largest signed contributions to custodial_months.point")
     similar_cases: list[SimilarCase]
-    model: dict[str, ModelInfo] = Field(description="Champion per target: name, version, MLflow run id")
+    model: dict[str, ModelInfo] = Field(
+        description="Champion per target: name, version, MLflow run id, training data digest and size"
+    )
     disclaimer: str
     extraction: Extraction | None = Field(
         None, description='When the body was {"facts": ...}: the fields read from the text, with evidence spans'
@@ -271,14 +281,6 @@ class CivilBatchResponse(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------------- models
-class ModelCard(BaseModel):
-    name: str
-    version: str
-    run_id: str
-    family: str
-    dataset_digest: str | None = Field(description="MLflow digest of the training data")
-    n_train: int | None = Field(description="Training cases")
-    metrics: dict[str, float] = Field(description="Cross-validated metrics of the champion's run")
 
 
 class RefusedSwap(BaseModel):

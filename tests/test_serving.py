@@ -182,6 +182,11 @@ def test_criminal_estimate_full_answer(main: httpx.Client) -> None:
     )
     assert set(answer.model) == {"custodial_months", "probation", "fine_yuan"}
     assert all(m.version and m.run_id and m.name.startswith("exposure-") for m in answer.model.values())
+    # the data each figure's model was trained on (domain conventions): the same digest and size /v1/models shows
+    cards = main.get("/v1/models").json()["models"]
+    for target, m in answer.model.items():
+        assert m.dataset_digest and m.n_train and m.n_train > 10
+        assert (m.dataset_digest, m.n_train) == (cards[target]["dataset_digest"], cards[target]["n_train"])
     assert "Non-binding" in answer.disclaimer and "reference only" in answer.disclaimer
     assert answer.extraction is None
 

@@ -24,12 +24,7 @@ async def models(holder: HolderDep, settings: SettingsDep) -> Response:
     cards: dict[str, Any] = {}
     if snapshot.champions is not None:
         for target, m in snapshot.champions.models.items():
-            cards[target] = {
-                **m.info(),
-                "dataset_digest": m.dataset_digest,
-                "n_train": m.n_train,
-                "metrics": m.metrics,
-            }
+            cards[target] = {**m.info(), "metrics": m.metrics}
     missing = dict(snapshot.missing)
     if snapshot.champions is None:
         missing = {"*": snapshot.reason() or "not loaded"}

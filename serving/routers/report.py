@@ -57,14 +57,7 @@ def _attachment(html: str, generated: datetime) -> Response:
 
 
 def _model_cards(champions: ChampionSet, targets: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    return {
-        t: {
-            **champions.models[t].info(),
-            "dataset_digest": champions.models[t].dataset_digest,
-            "n_train": champions.models[t].n_train,
-        }
-        for t in targets
-    }
+    return {t: champions.models[t].info() for t in targets}
 
 
 @router.post(

@@ -370,7 +370,8 @@ function similarTable(cases) {
 function modelLine(models) {
   return el("p", { class: "models", id: "model-versions" }, "Models (模型): ",
     Object.entries(models).map(([target, m], i) => [i ? " · " : "",
-      el("span", { "data-target": target, "data-version": m.version, title: `MLflow run ${m.run_id}`,
+      el("span", { "data-target": target, "data-version": m.version,
+        title: `MLflow run ${m.run_id}; trained on ${m.n_train ?? "?"} cases (data digest ${m.dataset_digest ?? "?"})`,
         text: `${m.name} v${m.version} (${m.family})` })]));
 }
 
