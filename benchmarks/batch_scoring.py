@@ -75,6 +75,7 @@ def _booster(champions: Any) -> tuple[Any, str]:
     model = OutcomeRegressor(target="custodial_months", family="lightgbm").fit(
         data.cases, data.y, groups=data.groups
     )
+    assert model.model_ is not None  # only the baseline family has no learned model
     return model.model_.booster_, f"trained here (champion is {estimator.family})"
 
 

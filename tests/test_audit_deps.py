@@ -31,7 +31,7 @@ def _load_script() -> ModuleType:
 
 audit_deps = _load_script()
 
-INSTALLED = {
+INSTALLED: dict[str, str] = {  # canonical name -> version; the tests look names up as plain str
     canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions() if d.metadata["Name"]
 }
 

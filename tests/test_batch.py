@@ -89,9 +89,9 @@ def test_synthetic_rows_are_valid_marked_and_inside_the_legal_range(tmp_path: Pa
         low, high = statutory_band(case).custodial_range_months
         assert case.custodial_months is not None and low <= case.custodial_months <= high
         assert case.fine_yuan is not None and case.fine_yuan > 0
-    for case in loaded.civil:
-        assert case.awarded_total_yuan is not None and case.claimed_yuan is not None
-        assert case.awarded_total_yuan <= case.claimed_yuan
+    for civil in loaded.civil:
+        assert civil.awarded_total_yuan is not None and civil.claimed_yuan is not None
+        assert civil.awarded_total_yuan <= civil.claimed_yuan
     assert any(c.records_by_type for c in loaded.criminal)  # the map column is exercised
     # deterministic for a seed, whatever the output format
     write_synth(tmp_path / "synth.jsonl", 400, seed=3, civil_share=0.25)

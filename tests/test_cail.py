@@ -183,7 +183,7 @@ def test_real_sample_encodings_and_filtering() -> None:
 def test_real_sample_through_the_whole_pipeline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Treat every charge as kept to run extraction, labels, validation and writing on real CAIL text."""
 
-    class Everything(tuple):  # type: ignore[type-arg]
+    class Everything(tuple[str, ...]):
         def __contains__(self, item: object) -> bool:
             return True
 

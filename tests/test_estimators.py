@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from features.dataset import load_seeds
-from features.estimators import OutcomeRegressor, ProbationClassifier
+from features.estimators import Family, OutcomeRegressor, ProbationClassifier
 from features.schema import CriminalCase
 
 
@@ -15,14 +15,22 @@ def criminal() -> list[CriminalCase]:
     return [c for c in load_seeds().for_training().criminal if c.custodial_months is not None]
 
 
+def _months(cases: list[CriminalCase]) -> list[float]:
+    """The custodial months of the fixture's cases (each has one: the fixture keeps only those)."""
+    months = [c.custodial_months for c in cases if c.custodial_months is not None]
+    assert len(months) == len(cases)
+    return months
+
+
 @pytest.mark.parametrize("family", ["ridge", "forest"])
-def test_fast_regression_path_equals_sklearn_predict(criminal, family):
-    model = OutcomeRegressor("custodial_months", family).fit(criminal, [c.custodial_months for c in criminal])
+def test_fast_regression_path_equals_sklearn_predict(criminal: list[CriminalCase], family: Family) -> None:
+    model = OutcomeRegressor("custodial_months", family).fit(criminal, _months(criminal))
     cases, bands, feats = model._prepare(criminal)
+    assert model.model_ is not None  # ridge and forest learn (only the baseline has no model)
     np.testing.assert_allclose(model._raw(feats, cases, bands), model.model_.predict(feats), rtol=1e-9, atol=1e-9)
 
 
-def test_fast_probation_path_equals_calibrated_predict_proba(criminal):
+def test_fast_probation_path_equals_calibrated_predict_proba(criminal: list[CriminalCase]) -> None:
     custodial = [c for c in criminal if c.custodial_months]
     y = [int(bool(c.probation_months)) for c in custodial]
     model = ProbationClassifier("logistic").fit(custodial, y)
@@ -32,9 +40,9 @@ def test_fast_probation_path_equals_calibrated_predict_proba(criminal):
     np.testing.assert_allclose(fast, model.model_.predict_proba(feats)[:, 1], rtol=1e-9, atol=1e-12)
 
 
-def test_estimates_are_repeatable_and_inside_the_legal_range(criminal):
+def test_estimates_are_repeatable_and_inside_the_legal_range(criminal: list[CriminalCase]) -> None:
     model = OutcomeRegressor("custodial_months", "forest").fit(
-        criminal, [c.custodial_months for c in criminal], groups=[c.group_id for c in criminal]
+        criminal, _months(criminal), groups=[c.group_id for c in criminal]
     )
     prepared = model._prepare(criminal)
     first = model.estimate_prepared(*prepared, threshold=36.0)
@@ -42,13 +50,15 @@ def test_estimates_are_repeatable_and_inside_the_legal_range(criminal):
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
     for band, low, point, high in zip(prepared[1], first["low"], first["point"], first["high"], strict=True):
+        assert band is not None  # every criminal case has a statutory band
         legal_low, legal_high = band.custodial_range_months
         assert legal_low <= low <= point <= high <= legal_high
 
 
-def test_drivers_add_up_to_point_minus_base_for_forest(criminal):
-    model = OutcomeRegressor("custodial_months", "forest").fit(criminal, [c.custodial_months for c in criminal])
+def test_drivers_add_up_to_point_minus_base_for_forest(criminal: list[CriminalCase]) -> None:
+    model = OutcomeRegressor("custodial_months", "forest").fit(criminal, _months(criminal))
     cases, bands, feats = model._prepare(criminal[:5])
+    assert model.forest_tables_ is not None and model.model_ is not None
     phi, bias = model.forest_tables_.contributions_of(feats)
     np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(feats), rtol=1e-9)
     drivers = model.drivers(feats, cases, bands)

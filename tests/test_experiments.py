@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,9 +29,13 @@ from experiments.sources import DataError, load_experiment_data
 from experiments.stats import paired_comparison
 from features.dataset import load_seeds
 from features.estimators import OutcomeRegressor
+from features.schema import CriminalCase
 from training.evaluate import cross_validate
 from training.splits import RepeatedGroupKFold
 from training.targets import target_data
+
+if TYPE_CHECKING:  # the runner is imported where the tiny experiment runs
+    from experiments.runner import ExperimentRun
 
 TINY = """
 name: tiny
@@ -42,6 +48,8 @@ learning_curve: {fractions: [0.5]}
 bootstrap: {resamples: 500}
 seed: 3
 """
+# the tiny experiment: (client, run, report data, report folder, EXPOSURE_HOME)
+Tiny: TypeAlias = "tuple[MlflowClient, ExperimentRun, dict[str, Any], Path, Path]"
 
 
 def _write(tmp_path: Path, text: str, name: str = "def.yaml") -> Path:
@@ -55,7 +63,7 @@ def _problem_keys(exc: DefinitionError) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ definitions
-def test_shipped_definitions_are_valid_and_named_after_their_files():
+def test_shipped_definitions_are_valid_and_named_after_their_files() -> None:
     paths = shipped_definitions()
     assert {p.stem for p in paths} >= {"families", "feature_ablation", "learning_curve"}
     for path in paths:
@@ -105,7 +113,7 @@ def test_shipped_definitions_are_valid_and_named_after_their_files():
         ),
     ],
 )
-def test_bad_definition_names_the_key(tmp_path, text, key, words):
+def test_bad_definition_names_the_key(tmp_path: Path, text: str, key: str, words: list[str]) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(DefinitionError) as info:
         load_definition(path)
@@ -116,7 +124,7 @@ def test_bad_definition_names_the_key(tmp_path, text, key, words):
         assert word in message
 
 
-def test_bad_yaml_and_bad_file_are_clear(tmp_path):
+def test_bad_yaml_and_bad_file_are_clear(tmp_path: Path) -> None:
     path = _write(tmp_path, "target: custodial_months\nmodels: [ridge\n")
     with pytest.raises(DefinitionError, match=r"not valid YAML at line \d+"):
         load_definition(path)
@@ -126,7 +134,7 @@ def test_bad_yaml_and_bad_file_are_clear(tmp_path):
     assert load_definition(toml).targets == ["fine_yuan"]
 
 
-def test_cli_refuses_a_bad_definition_naming_the_key(tmp_path):
+def test_cli_refuses_a_bad_definition_naming_the_key(tmp_path: Path) -> None:
     from exposure.cli import app
 
     path = _write(tmp_path, "target: custodial_months\nmodels: [ridge]\ncv: {fold: 3}\n")
@@ -135,7 +143,7 @@ def test_cli_refuses_a_bad_definition_naming_the_key(tmp_path):
     assert "cv.fold" in result.output and "unknown key" in result.output
 
 
-def test_configs_expand_grids_and_feature_sets():
+def test_configs_expand_grids_and_feature_sets() -> None:
     d = parse_definition(
         {
             "name": "x",
@@ -161,7 +169,7 @@ def test_configs_expand_grids_and_feature_sets():
 
 
 # ------------------------------------------------------------------------------------------------ features
-def test_feature_sets_select_what_the_learner_sees():
+def test_feature_sets_select_what_the_learner_sees() -> None:
     cases = load_seeds().for_training().cases
     data = target_data(cases, "custodial_months")
     statutory = BUILTIN_FEATURE_SETS["statutory"].selection_for("custodial_months")
@@ -177,6 +185,7 @@ def test_feature_sets_select_what_the_learner_sees():
     } <= set(statutory)
     est = make_selected_estimator("custodial_months", "ridge", None, 0.8, 0, statutory)
     est.fit(data.cases, data.y, groups=data.groups)
+    assert est.model_ is not None
     assert est.model_[-1].n_features_in_ == len(statutory) and est.feature_names_ == list(statutory)
     assert est.predict(data.cases[:3]).shape == (3,)
     # without a selection the subclass is the plain estimator
@@ -205,13 +214,14 @@ CSV = (
 )
 
 
-def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path):
+def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
     path.write_text(CSV, encoding="utf-8")
     loaded = load_csv(path)
     by_id = {c.case_id: c for c in loaded.cases}
     assert set(by_id) == {"c1", "c2", "v1"}
     c1, c2, v1 = by_id["c1"], by_id["c2"], by_id["v1"]
+    assert isinstance(c1, CriminalCase)
     assert [t.value for t in c1.data_types] == ["identity", "contact"] and c1.insider is True
     assert [c.value for c in c1.conduct] == ["sell", "provide"] and c1.prison_months == 12
     assert c2.records_by_type == {"lodging": 300} and c2.summary_en == "two\nlines" and c2.group_id == "g1"
@@ -226,7 +236,7 @@ def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path):
     assert all(e.path == str(path) for e in loaded.errors)
 
 
-def test_csv_header_problems_are_reported_once(tmp_path):
+def test_csv_header_problems_are_reported_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("case_id,recordz_total\nc1,5\n", encoding="utf-8")
     loaded = load_csv(path)
@@ -234,7 +244,7 @@ def test_csv_header_problems_are_reported_once(tmp_path):
     assert [(e.line, "recordz_total" in e.reason) for e in loaded.errors] == [(1, True)]
 
 
-def test_csv_source_in_a_definition(tmp_path):
+def test_csv_source_in_a_definition(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
     good.write_text("case_id,records_total,data_types,prison_months\nmine-1,6000,identity,10\n", encoding="utf-8")
     d = parse_definition(
@@ -288,7 +298,7 @@ def test_csv_source_in_a_definition(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ statistics
-def test_paired_comparison_by_group_bootstrap():
+def test_paired_comparison_by_group_bootstrap() -> None:
     rows = np.arange(6)
     base = pd.DataFrame(
         {"row": rows, "case_id": [f"c{i}" for i in rows], "group_id": ["a", "a", "b", "c", "d", "e"], "repeat": 0}
@@ -316,7 +326,7 @@ def test_paired_comparison_by_group_bootstrap():
 
 # ------------------------------------------------------------------------------------------------ end to end
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory):
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tiny]:
     """The tiny experiment run into a fresh sqlite MLflow store, and its report; yields (client, run, report)."""
     from experiments.report import write_report
     from experiments.runner import run_experiment
@@ -334,7 +344,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.slow
-def test_tiny_experiment_logs_parent_and_children_on_the_same_splits(tiny):
+def test_tiny_experiment_logs_parent_and_children_on_the_same_splits(tiny: Tiny) -> None:
     client, run, _, _, _ = tiny
     experiment = client.get_experiment_by_name("exposure-experiment-tiny")
     assert experiment is not None and experiment.experiment_id == run.experiment_id
@@ -356,7 +366,7 @@ def test_tiny_experiment_logs_parent_and_children_on_the_same_splits(tiny):
 
 
 @pytest.mark.slow
-def test_experiment_metrics_equal_training_cross_validation(tiny):
+def test_experiment_metrics_equal_training_cross_validation(tiny: Tiny) -> None:
     """The experiment's protocol is training's: same splits, same numbers for the same family on all features."""
     client, run, _, _, _ = tiny
     data = target_data(run.data.cases, "custodial_months")
@@ -367,7 +377,7 @@ def test_experiment_metrics_equal_training_cross_validation(tiny):
 
 
 @pytest.mark.slow
-def test_report_numbers_are_the_child_runs_metrics(tiny):
+def test_report_numbers_are_the_child_runs_metrics(tiny: Tiny) -> None:
     client, run, data, out, _ = tiny
     for name in ("report.md", "report.html", "report.json", "paired_custodial_months.png"):
         assert (out / name).is_file(), name
@@ -435,7 +445,7 @@ def test_report_numbers_are_the_child_runs_metrics(tiny):
 
 
 @pytest.mark.slow
-def test_report_and_list_commands_read_the_store(tiny, monkeypatch):
+def test_report_and_list_commands_read_the_store(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
     from exposure.cli import app
 
     _, _, data, _, home = tiny

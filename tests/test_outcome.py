@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from features.outcome import parse_outcomes
-from features.schema import parse_case
+from features.schema import CriminalCase, parse_case
 
 
 def one(text: str) -> dict:
@@ -113,6 +113,7 @@ def test_no_outcome() -> None:
 def test_outcomes_validate_as_cases() -> None:
     o = parse_outcomes("被告人甲某犯侵犯公民个人信息罪，判处有期徒刑三年，缓刑四年，并处罚金人民币一万元。")[0]
     case = parse_case(o.case_fields())
+    assert isinstance(case, CriminalCase)
     assert case.prison_months == 36 and case.probation_months == 48
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -15,21 +16,22 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from features.dataset import load_seeds
+from features.dataset import CaseModel, load_seeds
 from features.schema import CriminalCase
 from features.statutory import statutory_band
 from features.store import TARGETS
 from training import metrics
-from training.pipeline import TrainConfig, train_all
+from training.pipeline import TargetOutcome, TrainConfig, train_all
 from training.splits import RepeatedGroupKFold
 from training.targets import target_data
 
 pytestmark = pytest.mark.slow
 FAMILIES = ["baseline", "ridge", "forest", "logistic"]
+Store = tuple[Path, list[TargetOutcome], list[CaseModel]]  # (home, outcomes, cases)
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """Train every target (small config) into a fresh sqlite MLflow store; yields (home, outcomes, cases)."""
     home = tmp_path_factory.mktemp("exposure-home")
     old = {k: os.environ.get(k) for k in ("EXPOSURE_HOME", "MLFLOW_TRACKING_URI")}
@@ -45,7 +47,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
-def test_grouped_splits_never_straddle_and_are_identical_across_calls():
+def test_grouped_splits_never_straddle_and_are_identical_across_calls() -> None:
     cases = load_seeds().for_training().cases
     data = target_data(cases, "custodial_months")
     splitter = RepeatedGroupKFold(n_splits=5, n_repeats=3, random_state=7)
@@ -66,7 +68,7 @@ def test_grouped_splits_never_straddle_and_are_identical_across_calls():
     assert len(set(data.groups)) < len(data.groups)
 
 
-def test_metrics_match_hand_computed_values():
+def test_metrics_match_hand_computed_values() -> None:
     y, pred = np.array([12.0, 36.0]), np.array([12.0, 18.0])
     v = abs(math.log(37) - math.log(19))
     assert metrics.lawbench_score(y, pred) == pytest.approx(1 - (0 + v) / 2 / math.log(216))
@@ -76,7 +78,7 @@ def test_metrics_match_hand_computed_values():
     assert metrics.brier([1, 0], [0.8, 0.4]) == pytest.approx((0.04 + 0.16) / 2)
 
 
-def test_cail_bucket_boundaries():
+def test_cail_bucket_boundaries() -> None:
     def score_for(v: float) -> float:
         return metrics.cail_bucket_score([math.exp(v) - 1], [0.0])
 
@@ -88,13 +90,14 @@ def test_cail_bucket_boundaries():
     assert score_for(1.01) == 0.0
 
 
-def test_every_target_has_a_registered_champion(store):
+def test_every_target_has_a_registered_champion(store: Store) -> None:
     home, outcomes, _ = store
     assert [o.target for o in outcomes] == list(TARGETS)
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     for outcome in outcomes:
         assert outcome.promoted and "no champion yet" in outcome.reason
         version = client.get_model_version_by_alias(f"exposure-{outcome.target}", "champion")
+        assert version.run_id is not None
         run = client.get_run(version.run_id)
         assert run.data.params["family"] == outcome.best_family
         assert run.data.tags["promotion"] == outcome.reason
@@ -102,6 +105,7 @@ def test_every_target_has_a_registered_champion(store):
         metric = outcome.primary_metric
         best = min(outcome.results, key=lambda r: r.metrics[metric])
         assert run.data.metrics[metric] == pytest.approx(best.metrics[metric])
+        assert run.inputs is not None
         assert run.inputs.dataset_inputs and run.inputs.dataset_inputs[0].dataset.digest
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "report")}
         assert {"report/model_card.md", "report/predicted_vs_actual.png"} <= artifacts
@@ -109,7 +113,7 @@ def test_every_target_has_a_registered_champion(store):
         assert "Non-binding" in card and metric in card
 
 
-def test_learned_model_beats_statutory_baseline_on_custodial(store):
+def test_learned_model_beats_statutory_baseline_on_custodial(store: Store) -> None:
     _, outcomes, _ = store
     custodial = next(o for o in outcomes if o.target == "custodial_months")
     by_family = {r.family: r.metrics["mae_months"] for r in custodial.results}
@@ -117,7 +121,7 @@ def test_learned_model_beats_statutory_baseline_on_custodial(store):
     assert by_family[custodial.best_family] < by_family["baseline"]
 
 
-def test_champion_reloads_through_registry_and_respects_the_law(store):
+def test_champion_reloads_through_registry_and_respects_the_law(store: Store) -> None:
     home, _, cases = store
     mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
     model = mlflow.pyfunc.load_model("models:/exposure-custodial_months@champion")
@@ -135,7 +139,7 @@ def test_champion_reloads_through_registry_and_respects_the_law(store):
         assert row["case_id"] == case.case_id
 
 
-def test_pyfunc_reports_bad_rows_without_failing_the_batch(store):
+def test_pyfunc_reports_bad_rows_without_failing_the_batch(store: Store) -> None:
     home, _, _ = store
     mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
     model = mlflow.pyfunc.load_model("models:/exposure-fine_yuan@champion")
@@ -153,7 +157,7 @@ def test_pyfunc_reports_bad_rows_without_failing_the_batch(store):
     assert math.isnan(out.loc[1, "point"])
 
 
-def test_retraining_on_same_splits_does_not_promote_an_equal_model(store):
+def test_retraining_on_same_splits_does_not_promote_an_equal_model(store: Store) -> None:
     home, first, cases = store
     again = train_all(cases, TrainConfig(targets=["custodial_months"], families=FAMILIES, n_repeats=1, n_splits=4))
     outcome = again[0]
@@ -164,7 +168,7 @@ def test_retraining_on_same_splits_does_not_promote_an_equal_model(store):
     assert str(version.version) == first[0].version  # champion kept
 
 
-def test_predict_cli_prints_one_line_per_case_in_order(store, tmp_path):
+def test_predict_cli_prints_one_line_per_case_in_order(store: Store, tmp_path: Path) -> None:
     home, _, _ = store
     exe = shutil.which("exposure", path=str(Path(sys.executable).parent))
     assert exe, "the exposure console script is not installed in this environment"
@@ -191,7 +195,7 @@ def test_predict_cli_prints_one_line_per_case_in_order(store, tmp_path):
     assert c["case_id"] == "c" and c["awarded_total_yuan"]["high"] <= 50000
 
 
-def test_cail_rows_are_left_out_of_the_probation_target_only():
+def test_cail_rows_are_left_out_of_the_probation_target_only() -> None:
     cail = CriminalCase(case_id="cail-abc-1", group_id="g1", prison_months=12)
     seed = CriminalCase(case_id="s1", group_id="g2", prison_months=12, probation_months=12)
     assert [c.case_id for c in target_data([cail, seed], "probation").cases] == ["s1"]
