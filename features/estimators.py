@@ -47,6 +47,12 @@ TARGET_KIND: dict[str, Literal["criminal", "civil"]] = {
     "awarded_total_yuan": "civil",
 }
 MIN_BIN_RESIDUALS = 12  # a Mondrian bin with fewer calibration residuals falls back to the pooled system
+# Criminal Law Art. 63: with mitigation (surrender, accessory role, attempt, meritorious service, or the SPC's
+# approval) a court sentences below the band's minimum, in the next lower range of Art. 253-1, whose bottom is a
+# fine alone. Such facts are often unstated or arise later, so a custodial interval may reach down to here while
+# the point stays inside the band: clipping intervals at the band's minimum left 8% of real terms outside every
+# interval (80% intervals covered 76%; measured on the seed data, 3 x 5-fold grouped CV).
+MITIGATED_FLOOR_MONTHS = 0.0
 
 
 def make_regressor(family: str, feature_names: Sequence[str], params: dict[str, Any] | None, seed: int) -> Any:
@@ -244,7 +250,8 @@ class ForestTables:
 
 
 class OutcomeRegressor(RegressorMixin, BaseEstimator):
-    """Cases -> outcome in natural units (months or yuan), with conformal intervals clipped to the legal range.
+    """Cases -> outcome in natural units (months or yuan), with conformal intervals clipped to the legal range
+    (custodial months: points inside the band, intervals from ``MITIGATED_FLOOR_MONTHS`` (Art. 63) to its maximum).
 
     Parameters:
         target: ``custodial_months`` | ``fine_yuan`` | ``awarded_total_yuan``.
@@ -387,15 +394,16 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         )
         interval = np.asarray(interval, dtype=float).reshape(len(cases), 2)
         low_legal, high_legal = self._legal_bounds(cases, bands)
+        floor = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS) if self.target == "custodial_months" else low_legal
         point = np.clip(np.expm1(z_hat), low_legal, high_legal)
-        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), low_legal, high_legal)
-        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), low_legal, high_legal)
+        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)
+        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)
         low, high = np.minimum(low, point), np.maximum(high, point)
         out = {"point": point, "low": low, "high": high}
         if threshold is not None:
             p = self.cps_.predict(z_hat, bins=bins, y=math.log1p(threshold), smoothing=False)
             p = np.asarray(p, dtype=float).reshape(-1)
-            p = np.where(high_legal <= threshold, 1.0, np.where(low_legal > threshold, 0.0, p))
+            p = np.where(high_legal <= threshold, 1.0, np.where(floor > threshold, 0.0, p))
             out["p_le_threshold"] = np.clip(p, 0.0, 1.0)
         return out
 

@@ -159,6 +159,7 @@ class ChampionSet:
                         "high": round(float(c_est["high"][i]), 1),
                         "level": custodial.estimator.level,
                         "legal_range": list(band.custodial_range_months),
+                        "note": _below_minimum_note(float(c_est["low"][i]), band.custodial_range_months[0]),
                     },
                     "p_custodial_le_36_months": round(float(c_est["p_le_threshold"][i]), 3),
                     "probation_probability": round(float(p_prob[i]), 3),
@@ -220,6 +221,17 @@ def _ratios(est: dict[str, Any], i: int, denominator: float | None, digits: int)
     return out if all(math.isfinite(v) for v in out.values()) else None
 
 
+def _below_minimum_note(low: float, minimum: float) -> str | None:
+    """Why an interval reaches below the band's minimum (rounded as the answer shows them), else None."""
+    if round(low, 1) >= minimum:
+        return None
+    return (
+        f"The range reaches below the band's minimum of {minimum:g} months: courts go below it with mitigation "
+        "(Criminal Law Art. 63: surrender, accessory role, attempt, meritorious service), as past cases of this "
+        "band show; without such facts expect the minimum or more."
+    )
+
+
 def _reference(ref: Any, score: float) -> dict[str, Any]:
     return {
         "case_id": ref.case_id,
@@ -237,10 +249,14 @@ def _reference(ref: Any, score: float) -> dict[str, Any]:
 def compact_prediction(answer: dict[str, Any]) -> dict[str, Any]:
     """The ``exposure predict`` line: case_id, band and the ranges, without drivers and references."""
     if "custodial_months" in answer:
+        months = answer["custodial_months"]
         return {
             "case_id": answer["case_id"],
             "band": answer["band"],
-            "custodial_months": {k: answer["custodial_months"][k] for k in ("point", "low", "high", "level")},
+            "custodial_months": {
+                **{k: months[k] for k in ("point", "low", "high", "level", "legal_range")},
+                **({"note": months["note"]} if months.get("note") else {}),
+            },
             "p_custodial_le_36_months": answer["p_custodial_le_36_months"],
             "probation_probability": answer["probation_probability"],
             "fine_yuan": {k: answer["fine_yuan"][k] for k in ("point", "low", "high")},

@@ -411,6 +411,7 @@ def render_criminal(
         f"<b>{_months(months['low'])}–{_months(months['high'])} months</b> "
         f"(预估 {_months(months['point'])} 个月, 区间 {_months(months['low'])}–{_months(months['high'])} 个月)</p>",
         custodial_svg(months),
+        f"<p class=note>{_e(months['note'])}</p>" if months.get("note") else "",
         '<p class=legend><span class="key legal"></span> legal range 法定刑 &nbsp; <span class="key interval"></span> '
         f"{level} range 预估区间 &nbsp; <span class='key point'></span> estimate 点估计 (months 月)</p>",
         f"<p><b>P(term ≤ 36 months) (刑期不超过三年的概率):</b> {_pct(answer['p_custodial_le_36_months'])}</p>",

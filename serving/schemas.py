@@ -81,6 +81,10 @@ class CustodialMonths(Interval):
     """Custodial term (imprisonment or detention) in months; 0 = fine only or exempt."""
 
     legal_range: tuple[float, float] = Field(description="Legal range of the statutory band, months")
+    note: str | None = Field(
+        None,
+        description="Set when the range reaches below the band's minimum: why (mitigation, Criminal Law Art. 63)",
+    )
 
 
 class Multiple(BaseModel):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from features.dataset import load_seeds
-from features.estimators import Family, OutcomeRegressor, ProbationClassifier
+from features.estimators import MITIGATED_FLOOR_MONTHS, Family, OutcomeRegressor, ProbationClassifier
 from features.schema import CriminalCase
 
 
@@ -52,7 +52,12 @@ def test_estimates_are_repeatable_and_inside_the_legal_range(criminal: list[Crim
     for band, low, point, high in zip(prepared[1], first["low"], first["point"], first["high"], strict=True):
         assert band is not None  # every criminal case has a statutory band
         legal_low, legal_high = band.custodial_range_months
-        assert legal_low <= low <= point <= high <= legal_high
+        # the point stays in the band; the interval may reach down to the Art. 63 floor, never above the maximum
+        assert MITIGATED_FLOOR_MONTHS <= low <= point <= high <= legal_high and legal_low <= point
+    # below the minimum only where the band has one; P(term <= 36) agrees with the interval
+    assert any(low < b.custodial_range_months[0] for b, low in zip(prepared[1], first["low"], strict=True) if b)
+    for low, p in zip(first["low"], first["p_le_threshold"], strict=True):
+        assert p > 0.0 or low >= 36  # an interval reaching below 36 months cannot say P(term <= 36) = 0
 
 
 def test_drivers_add_up_to_point_minus_base_for_forest(criminal: list[CriminalCase]) -> None:

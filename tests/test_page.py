@@ -224,6 +224,11 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     legal = page.locator(f"{chart} rect.legal")
     assert float(legal.get_attribute("x") or "nan") == pytest.approx(x(months["legal_range"][0]), abs=0.02)
 
+    # a range below the band's minimum is explained on the page, next to the chart
+    if months.get("note"):
+        assert page.inner_text("#custodial-note") == months["note"]
+    else:
+        assert page.locator("#custodial-note").count() == 0
     assert page.get_attribute("#band", "data-band") == answer["band"]
     for rule in answer["statutory"]["rules"]:
         assert rule["article"] in page.inner_text("#rules")

@@ -170,7 +170,11 @@ def test_criminal_estimate_full_answer(main: httpx.Client) -> None:
     assert any("Interp. 2017" in rule.article for rule in answer.statutory.rules)
     months = answer.custodial_months
     assert months.low <= months.point <= months.high and 0 < months.level < 1
-    assert months.legal_range[0] <= months.low and months.high <= months.legal_range[1]
+    # the point stays in the band; the range may reach below its minimum (Art. 63 mitigation), and then says so
+    assert months.legal_range[0] <= months.point and months.high <= months.legal_range[1] and months.low >= 0
+    assert (months.note is not None) == (months.low < months.legal_range[0])
+    if months.note:
+        assert "Art. 63" in months.note and f"{months.legal_range[0]:g} months" in months.note
     assert 0 <= answer.probation_probability <= answer.p_custodial_le_36_months <= 1
     assert answer.fine_yuan.low <= answer.fine_yuan.point <= answer.fine_yuan.high
     assert answer.drivers and all(isinstance(d.contribution_months, float) for d in answer.drivers)

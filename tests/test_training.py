@@ -133,7 +133,8 @@ def test_champion_reloads_through_registry_and_respects_the_law(store: Store) ->
     assert len(out) == len(criminal) and out["error"].isna().all()
     for case, row in zip(criminal, out.to_dict(orient="records"), strict=True):
         low_legal, high_legal = statutory_band(case).custodial_range_months
-        assert low_legal - 1e-6 <= row["low"] <= row["point"] <= row["high"] <= high_legal + 1e-6
+        assert 0.0 <= row["low"] <= row["point"] <= row["high"] <= high_legal + 1e-6  # low: Art. 63 floor
+        assert low_legal - 1e-6 <= row["point"]
         assert 0.0 <= row["p_le_36_months"] <= 1.0
         assert row["level"] == 0.8
         assert row["case_id"] == case.case_id

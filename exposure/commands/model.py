@@ -161,8 +161,19 @@ def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
     from features.dataset import format_validation_error
     from features.schema import parse_case
 
+    text = read_text(source)
     rows: list[tuple[int, Any, str | None]] = []
-    for lineno, line in enumerate(read_text(source).splitlines(), start=1):
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None  # JSON lines (or broken input: reported line by line below)
+    if isinstance(whole, dict):
+        items: list[str] = [json.dumps(whole)]  # one case, pretty-printed or not (e.g. seeds/examples/*.json)
+    elif isinstance(whole, list):
+        items = [json.dumps(item) for item in whole]  # a JSON array of cases: "line" is the item's position
+    else:
+        items = text.splitlines()
+    for lineno, line in enumerate(items, start=1):
         if not line.strip():
             continue
         try:
@@ -197,10 +208,13 @@ def _load_champions() -> Any:
 
 
 def predict(
-    source: str = typer.Argument(..., help="Cases, one JSON object per line (file or - for stdin)"),
+    source: str = typer.Argument(
+        ..., help="Cases: JSON lines, one JSON object or a JSON array of objects (file or - for stdin)"
+    ),
     full: bool = typer.Option(False, "--full", help="Print the full answer (rules, drivers, similar cases)"),
 ) -> None:
-    """Print one JSON line per case with the champions' estimate; a bad line gets an error line, in order."""
+    """Print one JSON line per case with the champions' estimate; a bad case gets an error line, in order
+    ("line" is the line of JSON lines input, or the position in a JSON array)."""
     import sys
 
     from features.schema import CriminalCase

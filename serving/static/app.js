@@ -415,6 +415,7 @@ function renderCriminal(a) {
         "data-legal-high": legal[1], "data-level": cm.level },
     }),
     legend("legal range 法定刑", "months 月"),
+    cm.note ? el("p", { class: "note", id: "custodial-note", text: cm.note }) : null,
     el("div", { class: "gauges" },
       el("div", {}, el("span", { text: "P(term ≤ 36 months) 三年以下的概率 " }),
         el("b", { text: pct(a.p_custodial_le_36_months) }),
