@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from features.dataset import load_seeds
-from features.estimators import MITIGATED_FLOOR_MONTHS, Family, OutcomeRegressor, ProbationClassifier
+from features.estimators import (
+    MIN_BIN_RESIDUALS,
+    MITIGATED_FLOOR_MONTHS,
+    UNSEEN_BIN,
+    Family,
+    OutcomeRegressor,
+    ProbationClassifier,
+    calibration_groups,
+)
 from features.schema import CriminalCase
 
 
@@ -68,3 +76,34 @@ def test_drivers_add_up_to_point_minus_base_for_forest(criminal: list[CriminalCa
     np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(feats), rtol=1e-9)
     drivers = model.drivers(feats, cases, bands)
     assert all(d and {"feature", "contribution", "value"} <= set(d[0]) for d in drivers)
+
+
+def test_calibration_groups_merge_small_bins_with_the_next_smallest() -> None:
+    groups = calibration_groups(["es"] * 27 + ["none"] * 22 + ["serious"] * 8)
+    assert groups == {"es": "es", "none": "none+serious", "serious": "none+serious", UNSEEN_BIN: "none+serious"}
+    # enough residuals everywhere: one group per bin, unseen labels go to the largest
+    assert calibration_groups(["a"] * 30 + ["b"] * 12) == {"a": "a", "b": "b", UNSEEN_BIN: "a"}
+    # everything merges into one group: pooled
+    assert calibration_groups(["a"] * 5 + ["b"] * 5 + ["c"] * 5) == {}
+    assert calibration_groups(["civil"] * 40 + ["public_interest"] * 6) == {}
+    assert calibration_groups([]) == {}
+
+
+def test_custodial_intervals_are_calibrated_per_group_of_bands(criminal: list[CriminalCase]) -> None:
+    model = OutcomeRegressor("custodial_months", "ridge").fit(
+        criminal, _months(criminal), groups=[c.group_id for c in criminal]
+    )
+    cases, bands, _ = model._prepare(criminal)
+    labels = model._bins(cases, bands)
+    groups = model.calibration_groups_
+    assert model.mondrian_ == bool(groups)
+    if groups:  # every group holds enough calibration residuals, and every band seen has one
+        assert set(labels) <= set(groups)
+        sizes: dict[str, int] = {}
+        for label in labels:
+            sizes[groups[label]] = sizes.get(groups[label], 0) + 1
+        assert min(sizes.values()) >= MIN_BIN_RESIDUALS and len(sizes) >= 2
+    fine = OutcomeRegressor("fine_yuan", "ridge").fit(
+        criminal, [c.fine_yuan or 1000.0 for c in criminal], groups=[c.group_id for c in criminal]
+    )
+    assert fine.mondrian_ is False and fine.calibration_groups_ == {}  # fines: pooled (measured better)
