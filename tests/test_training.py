@@ -194,6 +194,19 @@ def test_predict_cli_prints_one_line_per_case_in_order(store: Store, tmp_path: P
     assert set(a["fine_yuan"]) == {"point", "low", "high"} and 0 <= a["probation_probability"] <= 1
     assert b["line"] == 2 and "data_typez" in b["error"]
     assert c["case_id"] == "c" and c["awarded_total_yuan"]["high"] <= 50000
+    assert a["custodial_months"]["legal_range"] == [0.0, 36.0]
+
+    # one pretty-printed JSON object (like seeds/examples/*.json), and a JSON array, are cases too
+    one = tmp_path / "case.json"
+    one.write_text(json.dumps(lines[0], indent=2), encoding="utf-8")
+    proc = subprocess.run([exe, "predict", str(one)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x) for x in proc.stdout.splitlines()] == [a]
+    array = tmp_path / "cases.json"
+    array.write_text(json.dumps(lines, indent=1), encoding="utf-8")
+    proc = subprocess.run([exe, "predict", str(array)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert [json.loads(x) for x in proc.stdout.splitlines()] == out  # same answers, "line" = position
 
 
 def test_cail_rows_are_left_out_of_the_probation_target_only() -> None:
