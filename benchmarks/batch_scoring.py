@@ -52,9 +52,17 @@ def _remove(path: Path) -> None:
 
 
 def _synth(workdir: Path, n: int, seed: int) -> Path:
+    """The cached synthetic table for (n, seed), keyed by the generator's source: a changed generator (or case
+    schema) draws new rows instead of reusing ones the schema may now refuse."""
+    import hashlib
+
+    import features.schema
+    import training.synth
     from training.synth import write_synth
 
-    path = workdir / f"synth-{n}-{seed}.parquet"
+    sources = (Path(training.synth.__file__).read_bytes(), Path(features.schema.__file__).read_bytes())
+    version = hashlib.sha256(b"".join(sources)).hexdigest()[:10]
+    path = workdir / f"synth-{n}-{seed}-{version}.parquet"
     if not path.is_file():
         t0 = time.perf_counter()
         write_synth(path, n, seed=seed, jobs=os.cpu_count() or 1)
