@@ -111,7 +111,7 @@ def audit_project_pages(installed: dict[str, str], pypi_url: str) -> AuditResult
                     aliases=[str(a) for a in vuln.get("aliases") or []],
                 )
             )
-        if _same_version(version, latest):
+        if _at_latest(version, latest):
             result.audited.append(label)
         else:
             # an advisory open against the latest release is reported above for us too (conservative);
@@ -167,7 +167,7 @@ def _project_page(client: httpx.Client, pypi_url: str, name: str) -> tuple[str, 
     return name, page if isinstance(page, dict) else None, "unexpected JSON"
 
 
-def _same_version(installed: str, latest: str) -> bool:
+def _at_latest(installed: str, latest: str) -> bool:
     try:
         return Version(installed) >= Version(latest)
     except InvalidVersion:

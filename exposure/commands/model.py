@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import typer
 
@@ -154,6 +154,10 @@ def train(
         _leaderboard(outcomes)
 
 
+class _NotJSON(NamedTuple):
+    reason: str
+
+
 def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
     from pydantic import ValidationError
 
@@ -162,31 +166,35 @@ def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
     from features.schema import parse_case
 
     text = read_text(source)
-    rows: list[tuple[int, Any, str | None]] = []
     try:
         whole = json.loads(text)
     except json.JSONDecodeError:
         whole = None  # JSON lines (or broken input: reported line by line below)
-    if isinstance(whole, dict):
-        items: list[str] = [json.dumps(whole)]  # one case, pretty-printed or not (e.g. seeds/examples/*.json)
-    elif isinstance(whole, list):
-        items = [json.dumps(item) for item in whole]  # a JSON array of cases: "line" is the item's position
+    objects: list[tuple[int, Any]]
+    if isinstance(whole, dict):  # one case, pretty-printed or not (e.g. seeds/examples/*.json)
+        objects = [(1, whole)]
+    elif isinstance(whole, list):  # a JSON array of cases: "line" is the item's position
+        objects = list(enumerate(whole, start=1))
     else:
-        items = text.splitlines()
-    for lineno, line in enumerate(items, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("a line must hold one JSON object")
-            rows.append((lineno, parse_case(obj), None))
-        except json.JSONDecodeError as exc:
-            rows.append((lineno, None, f"not valid JSON ({exc.msg})"))
-        except ValidationError as exc:
-            rows.append((lineno, None, format_validation_error(exc)))
-        except ValueError as exc:
-            rows.append((lineno, None, str(exc)))
+        objects = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                objects.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                objects.append((lineno, _NotJSON(f"not valid JSON ({exc.msg})")))
+    rows: list[tuple[int, Any, str | None]] = []
+    for lineno, obj in objects:
+        if isinstance(obj, _NotJSON):
+            rows.append((lineno, None, obj.reason))
+        elif not isinstance(obj, dict):
+            rows.append((lineno, None, "a line must hold one JSON object"))
+        else:
+            try:
+                rows.append((lineno, parse_case(obj), None))
+            except ValidationError as exc:
+                rows.append((lineno, None, format_validation_error(exc)))
     return rows
 
 
