@@ -401,15 +401,7 @@ def ingest_cail(
                     _skip(report, skipped, raw, skip.reason, skip.detail)
                     continue
                 report.personal_information += 1
-                for row in rows:
-                    key = (str(row["group_id"]), str(row["defendant"]))
-                    if key in seen:
-                        _skip(report, skipped, raw, DUPLICATE, f"first seen at {seen[key]}")
-                        continue
-                    seen[key] = f"{raw.source}:{raw.line}"
-                    if writer is not None:
-                        writer.write(row)
-                    report.rows += 1
+                _emit(rows, raw, seen, writer, report, skipped)
             if current is not None:
                 current.encodings = dict(encodings)
         if writer is not None:
@@ -423,6 +415,27 @@ def ingest_cail(
     report.skipped = dict(skipped.most_common())
     report.seconds = round(time.perf_counter() - t0, 2)
     return report
+
+
+def _emit(
+    rows: list[dict[str, Any]],
+    raw: RawLine,
+    seen: dict[tuple[str, str], str],
+    writer: _Writer | None,
+    report: IngestReport,
+    skipped: Counter[str],
+) -> None:
+    """Write one judgment's defendant rows; a defendant already written (same judgment, same name) is skipped as a
+    duplicate that says where it was first seen. Shared by the local and the Spark ingestion."""
+    for row in rows:
+        key = (str(row["group_id"]), str(row["defendant"]))
+        if key in seen:
+            _skip(report, skipped, raw, DUPLICATE, f"first seen at {seen[key]}")
+            continue
+        seen[key] = f"{raw.source}:{raw.line}"
+        if writer is not None:
+            writer.write(row)
+        report.rows += 1
 
 
 def _skip(report: IngestReport, skipped: Counter[str], raw: RawLine, reason: str, detail: str = "") -> None:

@@ -28,12 +28,12 @@ from urllib.parse import unquote, urlparse
 from training.cail import (
     BAD_ENCODING,
     BAD_JSON,
-    DUPLICATE,
     NOT_PI,
     IngestReport,
     RawLine,
     SourceReport,
     _decode,
+    _emit,
     _Skip,
     _skip,
     _Writer,
@@ -174,15 +174,7 @@ def ingest_cail_spark(paths: Iterable[Path], out: Path | None = None, master: st
                 _skip(report, skipped, raw, reason, info)
                 continue
             report.personal_information += 1
-            for row in json.loads(payload):
-                key = (str(row["group_id"]), str(row["defendant"]))
-                if key in seen:
-                    _skip(report, skipped, raw, DUPLICATE, f"first seen at {seen[key]}")
-                    continue
-                seen[key] = f"{raw.source}:{raw.line}"
-                if writer is not None:
-                    writer.write(row)
-                report.rows += 1
+            _emit(json.loads(payload), raw, seen, writer, report, skipped)
         if writer is not None:
             writer.close()
     except BaseException:
