@@ -11,10 +11,8 @@ Servers (the first two start together, the cache servers once ``swap`` has cache
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +24,7 @@ from typing import Any
 import httpx
 import joblib
 import pytest
-from servers import Server
+from servers import Server, app_env, free_port, register_again, registry_client, start, uvicorn_command
 
 from features.store import CHAMPION_ALIAS, TARGETS, registered_name
 from serving.schemas import CivilBatchResponse, CriminalBatchResponse, CriminalEstimate, ModelsResponse, Readiness
@@ -51,51 +49,14 @@ FUZZ_EXCLUDED = "negative_data_rejection,positive_data_acceptance"
 
 
 # ------------------------------------------------------------------------------------------------ servers
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(home: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_") and not k.startswith("MLFLOW_")}
-    env.update({"EXPOSURE_HOME": str(home), "PYTHONUNBUFFERED": "1", **settings})
-    return env
-
-
 def _start(name: str, env: dict[str, str], logs: Path, port: int) -> Server:
-    command = [sys.executable, "-m", "uvicorn", "--factory", "serving.app:create_app", "--host", "127.0.0.1"]
-    log = logs / f"{name}.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [*command, "--port", str(port), "--no-access-log"],
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-        )
-    return Server(name, proc, f"http://127.0.0.1:{port}", log)
-
-
-def _client(home: Path) -> Any:
-    from mlflow import MlflowClient
-
-    uri = f"sqlite:///{home / 'mlflow.db'}"
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    return start(name, uvicorn_command(port), env, logs, port)
 
 
 def _register_again(home: Path, versions: dict[str, str]) -> dict[str, str]:
     """Register the models of ``versions`` again as new versions and move the champion aliases there."""
-    client = _client(home)
-    out: dict[str, str] = {}
-    for target, version in versions.items():
-        name = registered_name(target)
-        old = client.get_model_version(name, version)
-        model = client.get_logged_model(str(old.source).removeprefix("models:/"))
-        new = client.create_model_version(name, source=model.artifact_location, run_id=old.run_id)
-        client.set_registered_model_alias(name, CHAMPION_ALIAS, str(new.version))
-        out[target] = str(new.version)
-    return out
+    client = registry_client(home)
+    return {target: register_again(client, target, version) for target, version in versions.items()}
 
 
 def _schemathesis() -> str:
@@ -125,18 +86,18 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     base = tmp_path_factory.mktemp("hardening")
     swap_home = base / "swap"
     shutil.copytree(trained_home, swap_home, ignore=shutil.ignore_patterns("serving-cache"))
-    ports = {name: _free_port() for name in ("fuzz", "swap", "cache_http", "cache_sqlite", "closed")}
+    ports = {name: free_port() for name in ("fuzz", "swap", "cache_http", "cache_sqlite", "closed")}
     started: list[Server] = []
     try:
         started.append(
             _start(
                 "fuzz",
-                _env(trained_home, EXPOSURE_API_KEYS=KEY, EXPOSURE_MODEL_CACHE_DIR=str(base / "fuzz-cache")),
+                app_env(trained_home, EXPOSURE_API_KEYS=KEY, EXPOSURE_MODEL_CACHE_DIR=str(base / "fuzz-cache")),
                 logs,
                 ports["fuzz"],
             )
         )
-        started.append(_start("swap", _env(swap_home, EXPOSURE_RELOAD_INTERVAL_S="0.3"), logs, ports["swap"]))
+        started.append(_start("swap", app_env(swap_home, EXPOSURE_RELOAD_INTERVAL_S="0.3"), logs, ports["swap"]))
         for server in started:
             server.wait()
         initial = _wait_ready(started[1])["versions"]
@@ -155,7 +116,7 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         }
         t0 = time.monotonic()
         for name, uri in unreachable.items():
-            env = _env(
+            env = app_env(
                 base / f"{name}-home",
                 EXPOSURE_TRACKING_URI=uri,
                 EXPOSURE_MODEL_CACHE_DIR=str(frozen),
@@ -281,7 +242,7 @@ def test_tracking_store_unreachable_at_start_serves_the_cached_champions(
 def _register_broken(home: Path, target: str, good: str, how: str, tmp: Path) -> str:
     """Register a copy of version ``good`` of ``target`` whose estimator artifact is broken (``wrong-object``: a
     joblib of a dict; ``garbled``: bytes that are no pickle) and move the champion alias to it."""
-    client = _client(home)
+    client = registry_client(home)
     name = registered_name(target)
     old = client.get_model_version(name, good)
     source = Path(

@@ -13,7 +13,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+from servers import Server, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +36,6 @@ def _pg_bin() -> Path:
         if folder and (Path(folder) / "initdb").is_file():
             return Path(folder)
     pytest.fail("PostgreSQL server binaries not found: run scripts/ensure-postgres.sh (make test does)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -91,7 +84,7 @@ def postgres() -> Iterator[Postgres]:
     data = root / "data"
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
             *_as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", "mlflow", "--auth=trust", "-E", "UTF8"]),
@@ -128,7 +121,7 @@ class TrackingServer:
 @pytest.fixture(scope="module")
 def tracking_server(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackingServer]:
     artifacts = tmp_path_factory.mktemp("mlflow-artifacts")
-    port = _free_port()
+    port = free_port()
     log = (tmp_path_factory.mktemp("mlflow-server") / "server.log").open("w")
     proc = subprocess.Popen(
         [
@@ -153,19 +146,7 @@ def tracking_server(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory
     )
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                log.flush()
-                pytest.fail(f"mlflow server exited ({proc.returncode}):\n{Path(log.name).read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{uri}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not answer in 90 s:\n{Path(log.name).read_text()[-3000:]}")
-            time.sleep(0.5)
+        Server("mlflow server", proc, uri, Path(log.name)).wait(timeout=90, path="/health")
         yield TrackingServer(uri=uri, artifacts=artifacts)
     finally:
         if proc.poll() is None:

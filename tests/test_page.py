@@ -11,9 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +18,11 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
+from servers import app_env, free_port, start, uvicorn_command
 
 from serving.report import AXIS_MONTHS
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("EXPOSURE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # as root, in a closed network: no sandbox, no background connections (they are refused and slow the start)
 FLAGS = [
@@ -50,12 +47,6 @@ CASE = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Served(NamedTuple):
     url: str
     log: Path
@@ -63,35 +54,15 @@ class Served(NamedTuple):
 
 @pytest.fixture(scope="module")
 def served(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_") and k != "MLFLOW_TRACKING_URI"}
-    env.update({"EXPOSURE_HOME": str(trained_home), "EXPOSURE_RELOAD_INTERVAL_S": "0", "PYTHONUNBUFFERED": "1"})
-    log = tmp_path_factory.mktemp("page-server") / "server.log"
-    command = [sys.executable, "-m", "uvicorn", "--factory", "serving.app:create_app", "--port", str(port)]
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(command, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    env = app_env(trained_home, EXPOSURE_RELOAD_INTERVAL_S="0")
+    logs = tmp_path_factory.mktemp("page-server")
+    server = start("page", uvicorn_command(port), env, logs, port)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not ready in 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield Served(url, log)
+        server.wait(path="/readyz")
+        yield Served(server.url, server.log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,7 @@ Two servers start together (in parallel, to keep the module fast):
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -22,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import Server
+from servers import Server, app_env, free_port, register_again, registry_client, start, uvicorn_command
 
 from features.schema import CriminalCase
 from features.statutory import statutory_band
@@ -53,26 +50,11 @@ FACTS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(home: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPOSURE_") and k != "MLFLOW_TRACKING_URI"}
-    env.update({"EXPOSURE_HOME": str(home), "PYTHONUNBUFFERED": "1", **settings})
-    return env
-
-
 def _registry(home: Path, action: str, versions: dict[str, str] | None = None) -> dict[str, str]:
     """Move the champion aliases of the store in ``home`` (a copy of ``trained_home``) with an explicit client (no
     MLflow global state): ``unset`` removes them, ``set`` points them at ``versions``, ``new`` registers the
     current champions' models again as new versions and moves the aliases there. Returns the versions."""
-    from mlflow import MlflowClient
-
-    uri = f"sqlite:///{home / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client = registry_client(home)
     out: dict[str, str] = {}
     for target in TARGETS:
         name = registered_name(target)
@@ -84,34 +66,9 @@ def _registry(home: Path, action: str, versions: dict[str, str] | None = None) -
             client.set_registered_model_alias(name, CHAMPION_ALIAS, versions[target])
             out[target] = versions[target]
         else:
-            old = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-            model = client.get_logged_model(str(old.source).removeprefix("models:/"))
-            new = client.create_model_version(name, source=model.artifact_location, run_id=old.run_id)
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, str(new.version))
-            out[target] = str(new.version)
+            current = str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
+            out[target] = register_again(client, target, current)
     return out
-
-
-def _start(name: str, command: list[str], env: dict[str, str], logs: Path, port: int) -> Server:
-    log = logs / f"{name}.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(command, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
-    return Server(name, proc, f"http://127.0.0.1:{port}", log)
-
-
-def _uvicorn(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "serving.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +77,8 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     swap_home = tmp_path_factory.mktemp("swap") / "home"
     shutil.copytree(trained_home, swap_home)
     initial = _registry(swap_home, "unset")  # the swap server starts without any champion
-    main_port, swap_port = _free_port(), _free_port()
-    main_env = _env(
+    main_port, swap_port = free_port(), free_port()
+    main_env = app_env(
         trained_home,
         EXPOSURE_PORT=str(main_port),  # host from the option, port from the environment
         EXPOSURE_API_KEYS=",".join(KEYS),
@@ -129,10 +86,16 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         EXPOSURE_MAX_BATCH=str(MAX_BATCH),
     )
     started = [
-        _start(
+        start(
             "main", [sys.executable, "-m", "exposure", "serve", "--host", "127.0.0.1"], main_env, logs, main_port
         ),
-        _start("swap", _uvicorn(swap_port), _env(swap_home, EXPOSURE_RELOAD_INTERVAL_S="0.3"), logs, swap_port),
+        start(
+            "swap",
+            uvicorn_command(swap_port),
+            app_env(swap_home, EXPOSURE_RELOAD_INTERVAL_S="0.3"),
+            logs,
+            swap_port,
+        ),
     ]
     try:
         for server in started:
