@@ -17,17 +17,5 @@ if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "need: ${want[*]} (no apt-get here: install Chromium yourself and set EXPOSURE_CHROMIUM to its path)" >&2
-    exit 1
-fi
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install: ${want[*]}" >&2; exit 1; }
-    sudo=(sudo)
-fi
-echo "installing ${want[*]} (Debian packages, for the browser tests) ..."
-log="${TMPDIR:-/tmp}/exposure-ensure-chromium.log"
-{ "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${want[@]}"; } \
-    > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
-echo "installed."
+exec "$(dirname "$0")/apt-install.sh" "for the browser tests" \
+    "install Chromium yourself and set EXPOSURE_CHROMIUM to its path" "${want[@]}"

@@ -13,17 +13,5 @@ for bin in /usr/lib/postgresql/*/bin; do
     [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] && exit 0
 done
 
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "need PostgreSQL server binaries (no apt-get here: install them and set EXPOSURE_PG_BIN to their folder)" >&2
-    exit 1
-fi
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install postgresql" >&2; exit 1; }
-    sudo=(sudo)
-fi
-echo "installing postgresql (Debian package, for the MLflow-on-PostgreSQL tests) ..."
-log="${TMPDIR:-/tmp}/exposure-ensure-postgres.log"
-{ "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq postgresql; } \
-    > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
-echo "installed."
+exec "$(dirname "$0")/apt-install.sh" "for the MLflow-on-PostgreSQL tests" \
+    "install the PostgreSQL server binaries and set EXPOSURE_PG_BIN to their folder" postgresql
