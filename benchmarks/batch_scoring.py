@@ -56,11 +56,11 @@ def _synth(workdir: Path, n: int, seed: int) -> Path:
     schema) draws new rows instead of reusing ones the schema may now refuse."""
     import hashlib
 
-    import features.schema
+    import features.law.schema
     import training.synth
     from training.synth import write_synth
 
-    sources = (Path(training.synth.__file__).read_bytes(), Path(features.schema.__file__).read_bytes())
+    sources = (Path(training.synth.__file__).read_bytes(), Path(features.law.schema.__file__).read_bytes())
     version = hashlib.sha256(b"".join(sources)).hexdigest()[:10]
     path = workdir / f"synth-{n}-{seed}-{version}.parquet"
     if not path.is_file():
@@ -72,8 +72,8 @@ def _synth(workdir: Path, n: int, seed: int) -> Path:
 
 def _booster(champions: Any) -> tuple[Any, str]:
     """The custodial champion's LightGBM booster, or one trained here with the project's defaults."""
-    from features.dataset import load_seeds
-    from features.estimators import OutcomeRegressor
+    from features.model.estimators import OutcomeRegressor
+    from features.tables import load_seeds
     from training.targets import target_data
 
     estimator = champions.models["custodial_months"].estimator
@@ -89,9 +89,9 @@ def _booster(champions: Any) -> tuple[Any, str]:
 
 def _raw_rate(source: Path, champions: Any, booster: Any) -> tuple[float, float, int]:
     """(booster rows/s, featurization rows/s, rows) on the criminal rows of ``source``."""
-    from features.cases import row_to_dict
-    from features.schema import CriminalCase, parse_case
-    from features.statutory import statutory_band
+    from features.law.schema import CriminalCase, parse_case
+    from features.law.statutory import statutory_band
+    from features.model.cases import row_to_dict
     from serving.scoring import read_chunks
 
     featurizer = champions.models["custodial_months"].estimator.featurizer_

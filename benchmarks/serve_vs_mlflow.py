@@ -148,7 +148,7 @@ async def drive(server: Server, connections: int, seconds: float, warmup: float)
 
 # ---------------------------------------------------------------------------------------------------- main
 def mlflow_record(case: dict[str, Any]) -> dict[str, Any]:
-    """The pyfunc's input row: records_by_type travels as a JSON string (features.pyfunc.input_schema)."""
+    """The pyfunc's input row: records_by_type travels as a JSON string (features.model.flavor.input_schema)."""
     row = dict(case)
     if isinstance(row.get("records_by_type"), dict):
         row["records_by_type"] = json.dumps(row["records_by_type"], ensure_ascii=False)

@@ -1,4 +1,4 @@
-"""A researcher's own cases as CSV, in our schema (``features.schema``; field names of ../shared/data/README.md).
+"""A researcher's own cases as CSV, in our schema (``features.law.schema``; field names of ../shared/data/README.md).
 
 One row per case (criminal: one defendant; civil: one judgment); the header names the fields. Conventions:
 
@@ -9,7 +9,7 @@ One row per case (criminal: one defendant; civil: one judgment); the header name
 - booleans are ``true``/``false`` (also ``1``/``0``, ``yes``/``no``); numbers are plain (``12000``, ``4.5``);
 - ``proceeding`` is ``criminal`` (default), ``civil`` or ``public_interest``; ``case_id`` is required.
 
-Every row is validated with ``features.schema.parse_case``; a failing row is reported with its line number in
+Every row is validated with ``features.law.schema.parse_case``; a failing row is reported with its line number in
 the file (the header is line 1; a quoted cell may span lines) and the field, never the value (personal data).
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from features.dataset import TABLE_PROVENANCE_COLUMNS, LoadResult, RowError, format_validation_error
-from features.schema import CivilCase, CriminalCase, parse_case
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.tables import TABLE_PROVENANCE_COLUMNS, LoadResult, RowError, format_validation_error
 
 LIST_FIELDS = ("data_types", "conduct", "other_charges")
 KNOWN_COLUMNS = frozenset(CriminalCase.model_fields) | frozenset(CivilCase.model_fields)

@@ -10,7 +10,7 @@ A definition (see ``experiments/definitions/*.yaml``)::
     models:
       - family: ridge
       - family: forest
-        params: {n_estimators: 100}          # learner hyper-parameters (features.estimators.make_regressor)
+        params: {n_estimators: 100}          # learner hyper-parameters (features.model.estimators.make_regressor)
       - family: lightgbm
         grid: {num_leaves: [4, 8]}           # a search space: one configuration per combination
         targets: [custodial_months]          # optional: only for these targets
@@ -41,7 +41,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from features.estimators import TARGET_KIND
+from features.model.estimators import TARGET_KIND
 from features.store import TARGETS
 from training import metrics as training_metrics
 from training.evaluate import PROBATION_FAMILIES, REGRESSION_FAMILIES, families_for
@@ -69,7 +69,7 @@ class DefinitionError(ValueError):
 @lru_cache(maxsize=2)
 def feature_names(kind: Literal["criminal", "civil"]) -> tuple[str, ...]:
     """Every hand-coded feature of a case kind, in featurizer order."""
-    from features.featurize import CaseFeaturizer
+    from features.model.featurize import CaseFeaturizer
 
     return tuple(str(n) for n in CaseFeaturizer(kind).fit(None).get_feature_names_out())
 
@@ -130,7 +130,7 @@ class FeatureSetSpec(BaseModel):
         for key, patterns in (("keep", self.keep or []), ("drop", self.drop)):
             for pattern in patterns:
                 if not any(fnmatch.fnmatchcase(n, pattern) for n in known):
-                    raise ValueError(f"{key}: {pattern!r} matches no feature (see features/featurize.py)")
+                    raise ValueError(f"{key}: {pattern!r} matches no feature (see features/model/featurize.py)")
         return self
 
     def to_feature_set(self) -> FeatureSet:
@@ -152,7 +152,7 @@ def _check_params(family: str, params: dict[str, Any]) -> None:
         if unknown:
             raise ValueError(f"unknown LightGBM parameter(s) {', '.join(unknown)}")
         return
-    from features.estimators import make_regressor
+    from features.model.estimators import make_regressor
 
     try:
         make_regressor(family, feature_names("criminal"), params, 0)
@@ -245,7 +245,7 @@ class BootstrapSpec(BaseModel):
 
 class DataSource(BaseModel):
     """One data source: ``seeds`` (the repository's seed cases), ``table`` (an ingested Parquet/JSONL table,
-    ``features.dataset.load_table``) or ``csv`` (a CSV of our schema, ``experiments.csvdata``)."""
+    ``features.tables.load_table``) or ``csv`` (a CSV of our schema, ``experiments.csvdata``)."""
 
     model_config = ConfigDict(extra="forbid")
 

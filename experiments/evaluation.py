@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from experiments.definition import Config
 from experiments.selection import SelectedProbationClassifier, make_selected_estimator
-from features.schema import CriminalCase
-from features.statutory import load_law_table, statutory_band
-from features.vocab import DataType
+from features.law.schema import CriminalCase
+from features.law.statutory import load_law_table, statutory_band
+from features.law.vocab import DataType
 from training import metrics
 from training.splits import RepeatedGroupKFold
 from training.targets import CaseModel, TargetData

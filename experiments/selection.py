@@ -1,4 +1,4 @@
-"""Feature sets for experiments without touching ``features.estimators``: estimators that see a subset of the
+"""Feature sets for experiments without touching ``features.model.estimators``: estimators that see a subset of the
 hand-coded features.
 
 ``OutcomeRegressor.fit`` and ``ProbationClassifier.fit`` build their featurizer with
@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from features.estimators import Family, OutcomeRegressor, ProbationClassifier, Target
-from features.featurize import CaseFeaturizer, Kind
+from features.model.estimators import Family, OutcomeRegressor, ProbationClassifier, Target
+from features.model.featurize import CaseFeaturizer, Kind
 
 
 class SelectedFeaturizer(CaseFeaturizer):

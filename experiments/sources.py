@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from experiments.csvdata import load_csv
 from experiments.definition import Definition
-from features.dataset import CaseModel, LoadResult, RowError, load_seeds, load_table
+from features.tables import CaseModel, LoadResult, RowError, load_seeds, load_table
 
 
 class DataError(ValueError):

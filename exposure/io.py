@@ -11,8 +11,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from features.dataset import describe_validation_error
-from features.schema import CivilCase, CriminalCase, parse_case
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.tables import describe_validation_error
 
 err_console = Console(stderr=True)
 

@@ -1,5 +1,8 @@
-"""Exposure's domain library: case schema, the 2017 Interpretation's statutory engine, hand-coded features.
+"""Exposure's domain library, shared by training and serving (serving never imports training).
 
-Everything that both training and serving need lives here (serving never imports training), including the
-estimators that trained models are made of, so that a model saved by training can be loaded by serving.
+Rooms, imports flowing one way (law <- text <- model):
+- ``features.law``: case schema, vocabularies, the statutory engine of Interp. 2017, the law table, the guideline;
+- ``features.text``: reading Chinese text into cases and sentences;
+- ``features.model``: featurization, estimators, calibration, similar cases, the MLflow flavor;
+- ``features.tables``: the one reader of case tables; ``features.store``: where models are tracked.
 """

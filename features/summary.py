@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
 
 CaseModel = CriminalCase | CivilCase
 
@@ -50,7 +50,7 @@ def summarize(cases: Sequence[CaseModel]) -> dict[str, Any]:
     """A JSON-able summary of the cases (criminal: per defendant; civil: per judgment)."""
     criminal = [c for c in cases if isinstance(c, CriminalCase)]
     civil = [c for c in cases if isinstance(c, CivilCase)]
-    from features.statutory import statutory_band
+    from features.law.statutory import statutory_band
 
     results = [statutory_band(c) for c in criminal]
     bands = Counter(r.band.value + ("" if r.band_certain else "?") for r in results)

@@ -9,8 +9,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from features.dataset import describe_validation_error
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
+from features.tables import describe_validation_error
 from serving.errors import json_response
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
 from serving.holder import TRAIN_COMMAND, ModelHolder

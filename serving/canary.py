@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from features.estimators import OutcomeRegressor, ProbationClassifier
+from features.model.estimators import OutcomeRegressor, ProbationClassifier
 from serving import examples
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet
 from serving.schemas import CivilCase, CivilEstimate, CriminalCase, CriminalEstimate

@@ -1,7 +1,7 @@
 """Error answers that never echo what was sent (request bodies hold personal data), and the JSON response helper.
 
 FastAPI's default 422 body repeats each refused ``input``; ours names the field and the reason only, like
-``features.dataset.describe_validation_error`` does for data files.
+``features.tables.describe_validation_error`` does for data files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 _PROCEEDINGS = ("criminal", "civil", "public_interest")
-# tags of discriminated unions: proceedings (features.schema.Case) and the two criminal bodies (case | facts)
+# tags of discriminated unions: proceedings (features.law.schema.Case) and the two criminal bodies (case | facts)
 _UNION_TAGS = (*_PROCEEDINGS, "case", "facts")
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from features.estimators import OutcomeRegressor, ProbationClassifier
-from features.schema import CivilCase, CriminalCase
-from features.statutory import statutory_band
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import statutory_band
+from features.model.estimators import OutcomeRegressor, ProbationClassifier
 from features.store import CHAMPION_ALIAS, TARGETS, registered_name, tracking_uri
 
 DISCLAIMER = (

@@ -2,7 +2,7 @@
 the vocabularies as choices, and readable names for the drivers of an estimate.
 
 One source for the page (served as ``GET /ui/form.json``, the form is built from it) and for the exported report
-(``serving.report``). Field names are those of ``features.schema``; ``form_spec()`` refuses a name the case models do
+(``serving.report``). Field names are those of ``features.law.schema``; ``form_spec()`` refuses a name the case models do
 not have, so a renamed field fails the tests instead of silently dropping out of the form.
 """
 
@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from features.schema import CivilCase, CriminalCase
-from features.statutory import load_law_table
-from features.vocab import (
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import load_law_table
+from features.law.vocab import (
     Band,
     ClaimType,
     Conduct,
@@ -312,7 +312,7 @@ MODELS: dict[str, type[BaseModel]] = {"criminal": CriminalCase, "civil": CivilCa
 
 FIELDS: dict[str, FormField] = {f.name: f for groups in GROUPS.values() for _, _, fs in groups for f in fs}
 
-# drivers (features.featurize names) -> (English, 中文); prefixed one-hot features are composed in feature_label
+# drivers (features.model.featurize names) -> (English, 中文); prefixed one-hot features are composed in feature_label
 FEATURES: dict[str, tuple[str, str]] = {
     "log_records": ("Number of records", "信息条数"),
     "records_missing": ("Records not stated", "条数不详"),

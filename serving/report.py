@@ -16,8 +16,8 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
-from features.schema import CaseBase, CivilCase, CriminalCase
-from features.vocab import DataType
+from features.law.schema import CaseBase, CivilCase, CriminalCase
+from features.law.vocab import DataType
 from serving.form import BANDS, FIELDS, GROUPS, PROCEEDINGS, bilingual, feature_label, vocab_label
 
 DISCLAIMER_ZH = (

@@ -1,6 +1,6 @@
 """Request and response bodies of the HTTP service (OpenAPI), describing the answers of ``serving.estimate``.
 
-Requests reuse the case models of ``features.schema`` (``CriminalCase``, ``CivilCase``). Responses are the dicts
+Requests reuse the case models of ``features.law.schema`` (``CriminalCase``, ``CivilCase``). Responses are the dicts
 built by :class:`serving.estimate.ChampionSet`; the service serializes them directly (the models document them
 and the tests check that every answer validates against them). Units are in the names: months or yuan.
 """
@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from features import schema as case_schema
-from features.extraction import Extraction
-from features.statutory import BandResult
+from features.law import schema as case_schema
+from features.law.statutory import BandResult
+from features.text.facts import Extraction
 from serving import examples
 
 
@@ -22,7 +22,7 @@ def _examples(*items: Any) -> ConfigDict:
 
 
 # ---------------------------------------------------------------------------------------------------- requests
-# The case models of features.schema, unchanged but for one guard: Python's JSON parser accepts NaN and Infinity,
+# The case models of features.law.schema, unchanged but for one guard: Python's JSON parser accepts NaN and Infinity,
 # which JSON has not, and an infinite amount would reach the learners (a 500). Same names, so /docs shows them as
 # CriminalCase and CivilCase.
 class CriminalCase(case_schema.CriminalCase):
@@ -197,7 +197,7 @@ class FactsText(BaseModel):
 
 
 class FactsRequest(BaseModel):
-    """A Chinese fact description instead of case fields: the facts are read from it (``features.extraction``),
+    """A Chinese fact description instead of case fields: the facts are read from it (``features.text.facts``),
     fields given in ``case`` win over the ones read."""
 
     model_config = ConfigDict(

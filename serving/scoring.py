@@ -1,7 +1,7 @@
 """Batch scoring of a table of cases with the champions (``exposure batch score``), the local engine.
 
 Input: Parquet (read by row groups with pyarrow), JSON lines or CSV (read in chunks); one case a row, the
-fields of :mod:`features.schema` (lists as arrays, or as JSON text in CSV; ``records_by_type`` as a map or JSON
+fields of :mod:`features.law.schema` (lists as arrays, or as JSON text in CSV; ``records_by_type`` as a map or JSON
 text). Provenance columns of ingested tables (``source_file``, ``source_line``) are ignored.
 
 Output: one row per input row, in input order (``OUTPUT_COLUMNS``): the input's ``case_id`` and
@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from features.cases import row_to_dict
-from features.dataset import TABLE_PROVENANCE_COLUMNS, describe_validation_error
-from features.estimators import OutcomeRegressor, ProbationClassifier
-from features.schema import CivilCase, CriminalCase, parse_case
-from features.statutory import statutory_band
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.statutory import statutory_band
+from features.model.cases import row_to_dict
+from features.model.estimators import OutcomeRegressor, ProbationClassifier
+from features.tables import TABLE_PROVENANCE_COLUMNS, describe_validation_error
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet
 
 CaseModel = CriminalCase | CivilCase

@@ -19,11 +19,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from features.dataset import TABLE_PROVENANCE_COLUMNS
-from features.estimators import TARGET_KIND
-from features.pyfunc import input_schema
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
+from features.model.estimators import TARGET_KIND
+from features.model.flavor import input_schema
 from features.store import CHAMPION_ALIAS, registered_name, tracking_uri
+from features.tables import TABLE_PROVENANCE_COLUMNS
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS
 from serving.scoring import CUSTODIAL_THRESHOLD_MONTHS, MAX_EXAMPLES, OUTPUT_COLUMNS, BatchSummary, check_paths
 

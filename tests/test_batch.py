@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from exposure.cli import app
-from features.dataset import load_table
-from features.schema import CriminalCase
-from features.statutory import statutory_band
+from features.law.schema import CriminalCase
+from features.law.statutory import statutory_band
+from features.tables import load_table
 from serving.estimate import ChampionSet
 from serving.scoring import ESTIMATE_COLUMNS, OUTPUT_COLUMNS, score_local
 from training.synth import synth_rows, write_synth
@@ -101,7 +101,7 @@ def test_synthetic_rows_are_valid_marked_and_inside_the_legal_range(tmp_path: Pa
 
 def test_training_skips_and_refuses_synthetic_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from exposure.commands.model import _load_training_cases
-    from features.dataset import load_seeds
+    from features.tables import load_seeds
     from training.pipeline import TrainConfig, train_all
 
     path = tmp_path / "synth.jsonl"

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 import training.cail as cail
 from exposure.cli import app
-from features.dataset import TABLE_PROVENANCE_COLUMNS, load_jsonl, load_table
-from features.schema import CriminalCase, parse_case
+from features.law.schema import CriminalCase, parse_case
+from features.tables import TABLE_PROVENANCE_COLUMNS, load_jsonl, load_table
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "cail"
 SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/external/cail2018_sample"

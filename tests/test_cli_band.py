@@ -157,7 +157,7 @@ def test_band_refuses_civil_cases(exposure: list[str]) -> None:
 
 
 def test_data_summary_json_counts(exposure: list[str]) -> None:
-    from features.dataset import load_seeds
+    from features.tables import load_seeds
 
     proc = run(exposure, "data", "summary", "--json")
     assert proc.returncode == 0, proc.stderr

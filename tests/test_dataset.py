@@ -1,4 +1,4 @@
-"""Loading case files (features.dataset): every seed row loads; a bad row is reported with its line and does not
+"""Loading case files (features.tables): every seed row loads; a bad row is reported with its line and does not
 take the good rows with it."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from features.dataset import RowError, load_jsonl, load_seeds, seed_files, seeds_dir
-from features.schema import CivilCase, CriminalCase, parse_case
-from features.statutory import statutory_band
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.statutory import statutory_band
+from features.tables import RowError, load_jsonl, load_seeds, seed_files, seeds_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "李四 13800138000"

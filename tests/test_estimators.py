@@ -5,17 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from features.dataset import load_seeds
-from features.estimators import (
-    MIN_BIN_RESIDUALS,
-    MITIGATED_FLOOR_MONTHS,
-    UNSEEN_BIN,
-    Family,
-    OutcomeRegressor,
-    ProbationClassifier,
-    calibration_groups,
-)
-from features.schema import CriminalCase
+from features.law.schema import CriminalCase
+from features.model.calibration import MIN_BIN_RESIDUALS, UNSEEN_BIN, calibration_groups
+from features.model.estimators import MITIGATED_FLOOR_MONTHS, Family, OutcomeRegressor, ProbationClassifier
+from features.tables import load_seeds
 
 
 @pytest.fixture(scope="module")

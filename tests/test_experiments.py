@@ -27,9 +27,9 @@ from experiments.definition import (
 from experiments.selection import make_selected_estimator
 from experiments.sources import DataError, load_experiment_data
 from experiments.stats import paired_comparison
-from features.dataset import load_seeds
-from features.estimators import OutcomeRegressor
-from features.schema import CriminalCase
+from features.law.schema import CriminalCase
+from features.model.estimators import OutcomeRegressor
+from features.tables import load_seeds
 from training.evaluate import cross_validate
 from training.splits import RepeatedGroupKFold
 from training.targets import target_data
@@ -271,7 +271,7 @@ def test_csv_source_in_a_definition(tmp_path: Path) -> None:
         }
     )
     assert len(load_experiment_data(lenient).errors) == 4
-    # an ingested table (JSON lines here; Parquet goes through the same features.dataset.load_table)
+    # an ingested table (JSON lines here; Parquet goes through the same features.tables.load_table)
     table = tmp_path / "cail.jsonl"
     table.write_text(
         json.dumps({"case_id": "cail-1", "records_total": 900, "data_types": ["identity"], "prison_months": 7})

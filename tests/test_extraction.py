@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.cntext import normalize, parse_number
-from features.extraction import EXTRACTED_FIELDS, Extraction, extract_facts
-from features.extraction_eval import evaluate_by_split, load_eval
-from features.schema import CriminalCase, parse_case
+from features.law.schema import CriminalCase, parse_case
+from features.text.evaluate import evaluate_by_split, load_eval
+from features.text.facts import EXTRACTED_FIELDS, Extraction, extract_facts
+from features.text.numbers import normalize, parse_number
 
 
 def facts(text: str) -> dict:

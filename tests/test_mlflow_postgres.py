@@ -177,7 +177,7 @@ def test_train_registry_and_serving_against_a_postgres_tracking_server(
     import mlflow
     from mlflow import MlflowClient
 
-    from features.schema import CriminalCase
+    from features.law.schema import CriminalCase
     from features.store import CHAMPION_ALIAS, TARGETS, registered_name
     from serving.estimate import ChampionSet
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.outcome import parse_outcomes
-from features.schema import CriminalCase, parse_case
+from features.law.schema import CriminalCase, parse_case
+from features.text.sentences import parse_outcomes
 
 
 def one(text: str) -> dict:

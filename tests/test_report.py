@@ -7,8 +7,8 @@ import copy
 import re
 from datetime import datetime, timedelta, timezone
 
-from features.schema import CivilCase, CriminalCase
-from features.vocab import Conduct, DataType, VictimCategory
+from features.law.schema import CivilCase, CriminalCase
+from features.law.vocab import Conduct, DataType, VictimCategory
 from serving import examples, report
 from serving.form import FIELDS, feature_label, form_spec
 
@@ -46,7 +46,7 @@ def test_form_spec_names_real_fields_with_bilingual_labels_and_full_vocabularies
 
 
 def test_every_driver_feature_has_a_plain_label() -> None:
-    from features.featurize import CaseFeaturizer
+    from features.model.featurize import CaseFeaturizer
 
     for kind in ("criminal", "civil"):
         names = CaseFeaturizer(kind).fit([]).feature_names_out_

@@ -1,4 +1,4 @@
-"""Case validation (features.schema): what is refused, what is filled in, and that errors name the field but never
+"""Case validation (features.law.schema): what is refused, what is filled in, and that errors name the field but never
 repeat the value (case rows carry personal data)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from features.dataset import describe_validation_error, format_validation_error
-from features.schema import CivilCase, CriminalCase, parse_case
-from features.vocab import Conduct, DataType
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.vocab import Conduct, DataType
+from features.tables import describe_validation_error, format_validation_error
 
 # A value that must never come back in an error message: a name and an ID-card-like number.
 SECRET = "张三 110101199003071234"

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from servers import Server, app_env, free_port, register_again, registry_client, start, uvicorn_command
 
-from features.schema import CriminalCase
-from features.statutory import statutory_band
+from features.law.schema import CriminalCase
+from features.law.statutory import statutory_band
 from features.store import CHAMPION_ALIAS, TARGETS, registered_name
 from serving.schemas import (
     CivilBatchResponse,

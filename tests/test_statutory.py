@@ -1,4 +1,4 @@
-"""The statutory engine (features.statutory) against the 2017 Interpretation (法释〔2017〕10号), edge by edge.
+"""The statutory engine (features.law.statutory) against the 2017 Interpretation (法释〔2017〕10号), edge by edge.
 
 Every threshold is tested one record / one yuan below and at the threshold. Expected numbers are the law's
 (docs/domain.md section 1), written out here, not read from the engine's table.
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from features.schema import CriminalCase, parse_case
-from features.statutory import BandResult, RuleHit, load_law_table, statutory_band
-from features.vocab import Band
+from features.law.schema import CriminalCase, parse_case
+from features.law.statutory import BandResult, RuleHit, load_law_table, statutory_band
+from features.law.vocab import Band
 
 NONE, SERIOUS, ESPECIALLY = Band.none, Band.serious, Band.especially_serious
 INSIDER_SELLS: dict[str, Any] = {"insider": True, "conduct": ["sell"]}
@@ -625,13 +625,13 @@ def test_law_table_numbers() -> None:
     ],
 )
 def test_data_type_categories(data_type: str, category: str) -> None:
-    from features.vocab import DataType
+    from features.law.vocab import DataType
 
     assert load_law_table().category_of(DataType(data_type)).name == category
 
 
 def test_every_data_type_has_exactly_one_category() -> None:
-    from features.vocab import DataType
+    from features.law.vocab import DataType
 
     law = load_law_table()
     mapped = [t for c in law.categories for t in c.data_types]

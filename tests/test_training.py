@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from features.dataset import CaseModel, load_seeds
-from features.schema import CriminalCase
-from features.statutory import statutory_band
+from features.law.schema import CriminalCase
+from features.law.statutory import statutory_band
 from features.store import TARGETS
+from features.tables import CaseModel, load_seeds
 from training import metrics
 from training.pipeline import TargetOutcome, TrainConfig, train_all
 from training.splits import RepeatedGroupKFold
@@ -126,7 +126,7 @@ def test_champion_reloads_through_registry_and_respects_the_law(store: Store) ->
     mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
     model = mlflow.pyfunc.load_model("models:/exposure-custodial_months@champion")
     criminal = [c for c in cases if isinstance(c, CriminalCase)][:25]
-    from features.cases import cases_to_frame
+    from features.model.cases import cases_to_frame
 
     frame = cases_to_frame(criminal)
     out = model.predict(frame)

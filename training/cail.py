@@ -8,7 +8,7 @@ once, line by line, and only the kept rows are buffered before being written in 
 
 Kept: cases whose accusations include a personal-information charge (非法获取公民个人信息, 出售、非法提供公民
 个人信息, 侵犯公民个人信息). Each becomes one row per defendant with the fields of
-:class:`features.schema.CriminalCase` (facts from :func:`features.extraction.extract_facts`, the labelled term
+:class:`features.law.schema.CriminalCase` (facts from :func:`features.text.facts.extract_facts`, the labelled term
 and fine from ``meta``) plus the provenance columns ``source_file`` and ``source_line``. Every other line is
 counted under the reason it was skipped.
 
@@ -39,9 +39,9 @@ from typing import IO, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError
 
-from features.dataset import TABLE_PROVENANCE_COLUMNS, format_validation_error
-from features.extraction import extract_facts
-from features.schema import CriminalCase, parse_case
+from features.law.schema import CriminalCase, parse_case
+from features.tables import TABLE_PROVENANCE_COLUMNS, format_validation_error
+from features.text.facts import extract_facts
 
 PI_CHARGES = ("非法获取公民个人信息", "出售、非法提供公民个人信息", "侵犯公民个人信息")
 DATA_SUFFIXES = (".json", ".jsonl")

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from features.estimators import OutcomeRegressor, ProbationClassifier
-from features.schema import CriminalCase
-from features.statutory import statutory_band
+from features.law.schema import CriminalCase
+from features.law.statutory import statutory_band
+from features.model.estimators import OutcomeRegressor, ProbationClassifier
 from training import metrics
 from training.splits import RepeatedGroupKFold
 from training.targets import TargetData

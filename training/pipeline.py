@@ -10,7 +10,7 @@ from typing import Any
 
 import mlflow
 
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
 from features.store import TARGETS, registered_name
 from training import tracking
 from training.evaluate import CVResult, cross_validate, families_for, make_estimator

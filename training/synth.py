@@ -3,11 +3,11 @@
 Facts are drawn from distributions shaped like the hand-coded cases (record counts log-normal around the
 thousands, one to three data types, sellers and buyers, gains for about two thirds, mitigating circumstances at
 their usual rates); criminal outcomes are drawn inside the legal range of the band that the statutory engine
-(``features.statutory``, Interp. 2017) gives the drawn facts, with probation only where Criminal Law Arts. 72-74
+(``features.law.statutory``, Interp. 2017) gives the drawn facts, with probation only where Criminal Law Arts. 72-74
 allow it and fines of 1x-5x the gains (Interp. 2017 Art. 12). Civil rows get a claim and an award at most equal
 to it.
 
-Every row has ``synthetic: true``: :meth:`features.dataset.LoadResult.for_training` leaves such rows out and
+Every row has ``synthetic: true``: :meth:`features.tables.LoadResult.for_training` leaves such rows out and
 ``training.pipeline.train_all`` refuses them, so the default models never learn the generator. Serving never
 imports this module.
 """
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from features.schema import CivilCase, CriminalCase
-from features.statutory import statutory_band
-from features.vocab import Band
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import statutory_band
+from features.law.vocab import Band
 
 CHUNK_ROWS = 20_000
 PROVINCES = ("浙江", "广东", "江苏", "上海", "北京", "山东", "河南", "四川", "湖北", "福建", "安徽", "湖南")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
 from features.store import TARGETS
 
 CaseModel = CriminalCase | CivilCase

@@ -15,9 +15,9 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 import features
-from features.cases import cases_to_frame
-from features.estimators import TARGET_KIND
-from features.pyfunc import CaseModelPyfunc, example_frame, save_estimator, signature
+from features.model.cases import cases_to_frame
+from features.model.estimators import TARGET_KIND
+from features.model.flavor import CaseModelPyfunc, example_frame, save_estimator, signature
 from features.store import CHAMPION_ALIAS, artifact_root, registered_name, tracking_uri
 from training import report
 from training.evaluate import CVResult
@@ -60,7 +60,7 @@ def dataset_frame(data: TargetData) -> pd.DataFrame:
     return frame
 
 
-# What a saved pyfunc imports when loaded (features.pyfunc and features.estimators). Listing them saves MLflow's
+# What a saved pyfunc imports when loaded (features.model.flavor and features.model.estimators). Listing them saves MLflow's
 # requirement inference, which re-imports the model in a subprocess for every logged model (~6 s each).
 MODEL_PACKAGES = ("mlflow", "numpy", "pandas", "scipy", "scikit-learn", "lightgbm", "crepes", "pydantic", "joblib")
 

@@ -18,8 +18,8 @@ def summary(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
 ) -> None:
     """Counts, outcome distributions and missing-value shares per field."""
-    from features.dataset import load_jsonl, seed_files
     from features.summary import summarize
+    from features.tables import load_jsonl, seed_files
 
     files = list(path) if path else seed_files()
     if not files:
@@ -45,7 +45,7 @@ def import_shared(
     shared: Path = typer.Option(Path("../shared/data/cases"), help="Folder with criminal.jsonl and civil.jsonl"),
 ) -> None:
     """Copy the shared hand-coded cases into seeds/cases after validating every row (nothing is copied on error)."""
-    from features.dataset import load_jsonl, seeds_dir
+    from features.tables import load_jsonl, seeds_dir
 
     files = [shared / "criminal.jsonl", shared / "civil.jsonl"]
     missing = [str(f) for f in files if not f.is_file()]

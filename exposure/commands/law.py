@@ -11,8 +11,8 @@ def band(
     source: str = typer.Argument(..., help="A case as a JSON object: a file path, or - for standard input"),
 ) -> None:
     """Print the statutory band, the rules that fired, the legal custodial range and probation possibility."""
-    from features.schema import CriminalCase
-    from features.statutory import statutory_band
+    from features.law.schema import CriminalCase
+    from features.law.statutory import statutory_band
 
     case = read_case(source)
     if not isinstance(case, CriminalCase):

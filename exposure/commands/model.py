@@ -14,7 +14,7 @@ DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "examples" / "
 
 
 def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
-    from features.dataset import load_jsonl, load_seeds, load_table
+    from features.tables import load_jsonl, load_seeds, load_table
 
     loaded = load_seeds()
     name = "seeds"
@@ -162,8 +162,8 @@ def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
     from pydantic import ValidationError
 
     from exposure.io import read_text
-    from features.dataset import format_validation_error
-    from features.schema import parse_case
+    from features.law.schema import parse_case
+    from features.tables import format_validation_error
 
     text = read_text(source)
     try:
@@ -225,7 +225,7 @@ def predict(
     ("line" is the line of JSON lines input, or the position in a JSON array)."""
     import sys
 
-    from features.schema import CriminalCase
+    from features.law.schema import CriminalCase
     from serving.estimate import NoChampionError, compact_prediction
 
     rows = _read_jsonl_cases(source)
@@ -258,7 +258,7 @@ def quickstart(
 ) -> None:
     """Train on the seed data into the local MLflow store, then print the full estimate for an example case."""
     train(data=[], target=[], family=[], folds=5, repeats=repeats, seed=0, level=0.8, register=True, as_json=False)
-    from features.schema import CriminalCase
+    from features.law.schema import CriminalCase
 
     example = read_case(case)
     champions = _load_champions()

@@ -34,13 +34,13 @@ def extract(
     outcomes: bool = typer.Option(False, "--outcomes", help="Also read the sentences of a verdict"),
 ) -> None:
     """Print the case fields read from the text, each with the spans of text it came from (evidence)."""
-    from features.extraction import extract_facts
+    from features.text.facts import extract_facts
 
     text = _read_any(source)
     result = extract_facts(text)
     out: dict[str, Any] = result.model_dump(mode="json")
     if outcomes:
-        from features.outcome import parse_outcomes
+        from features.text.sentences import parse_outcomes
 
         out["outcomes"] = [o.model_dump(mode="json") for o in parse_outcomes(text)]
     print_json(out)
@@ -52,7 +52,7 @@ def extract_eval(
     errors: bool = typer.Option(False, "--errors", help="Also list every disagreement (id, field, got, expected)"),
 ) -> None:
     """Per-field precision and recall of the fact extractor on the labelled evaluation set."""
-    from features.extraction_eval import default_eval_path, evaluate_by_split, load_eval
+    from features.text.evaluate import default_eval_path, evaluate_by_split, load_eval
 
     eval_path = path or default_eval_path()
     if not eval_path.is_file():

@@ -9,8 +9,8 @@ from pydantic import Discriminator, Tag, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from features.dataset import describe_validation_error
-from features.extraction import extract_facts
+from features.tables import describe_validation_error
+from features.text.facts import extract_facts
 from serving import examples
 from serving.batch import estimate_batch_response, unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
@@ -40,7 +40,7 @@ CASE_EXAMPLES: dict[str, Any] = {
         "value": {"records_total": 6000, "data_types": ["contact"], "conduct": ["sell"]},
     },
     "facts": {
-        "summary": "A Chinese fact description instead of fields (read by features.extraction)",
+        "summary": "A Chinese fact description instead of fields (read by features.text.facts)",
         "value": {"facts": FACTS_EXAMPLE},
     },
 }

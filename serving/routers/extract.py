@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
-from features.extraction import Extraction, extract_facts
+from features.text.facts import Extraction, extract_facts
 from serving.deps import require_api_key
 from serving.errors import json_response
 from serving.routers.responses import AUTH_RESPONSES

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
-from features.dataset import describe_validation_error
-from features.extraction import extract_facts
-from features.schema import CriminalCase
+from features.law.schema import CriminalCase
+from features.tables import describe_validation_error
+from features.text.facts import extract_facts
 from serving import report
 from serving.batch import unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from features.schema import CivilCase, CriminalCase, parse_case
+from features.law.schema import CivilCase, CriminalCase, parse_case
 
 CaseModel = CriminalCase | CivilCase
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from features.cntext import (
+from features.law.schema import probation_range_months
+from features.text.numbers import (
     NUMBER,
     QUANTITY,
     Span,
@@ -34,7 +35,6 @@ from features.cntext import (
     parse_duration_months,
     quantity_from_match,
 )
-from features.schema import probation_range_months
 
 PI_CHARGE = re.compile(r"公民个人信息")
 _VERDICT = re.compile(r"判决如下|裁定如下|判决:|判决：")
@@ -68,7 +68,7 @@ MAX_FINE_YUAN = 1e11
 
 
 class DefendantOutcome(BaseModel):
-    """One defendant's sentence; fields as in :class:`features.schema.CriminalCase`."""
+    """One defendant's sentence; fields as in :class:`features.law.schema.CriminalCase`."""
 
     defendant: str | None = None
     unit: bool = Field(False, description="The defendant is a unit (被告单位): it can only be fined")

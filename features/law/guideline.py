@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-from features.schema import CivilCase, CriminalCase
-from features.statutory import BandResult
-from features.vocab import Band
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import BandResult
+from features.law.vocab import Band
 
 # Guideline adjustments (法发〔2021〕21号), middle of each stated range; fractions of the starting point.
 ADJUSTMENTS: dict[str, float] = {

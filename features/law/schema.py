@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from features.vocab import (
+from features.law.vocab import (
     ClaimType,
     Conduct,
     DataType,

@@ -7,7 +7,7 @@ serving never imports training.
 
 Targets and units:
 - ``custodial_months``: months of imprisonment or detention (0 = fine only / exempt), clipped to the legal range
-  of the case's statutory band (Criminal Law Art. 253-1; Art. 63 mitigation; see ``features.statutory``);
+  of the case's statutory band (Criminal Law Art. 253-1; Art. 63 mitigation; see ``features.law.statutory``);
 - ``fine_yuan``: criminal fine in yuan; ``awarded_total_yuan``: civil award in yuan (never above the claim).
 Regression is on log(1 + y). Intervals and P(y <= t) come from a conformal predictive system (crepes) over
 out-of-fold residuals, Mondrian by statutory band (criminal) or proceeding (civil) when each bin has enough
@@ -17,26 +17,27 @@ residuals.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from crepes import ConformalPredictiveSystem
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.model_selection import GroupKFold, KFold
 
-from features.baseline import (
+from features.law.guideline import (
     baseline_award_yuan,
     baseline_custodial_months,
     baseline_fine_yuan,
     baseline_probation_probability,
 )
-from features.cases import CaseInput, CaseModel, as_cases
-from features.featurize import MONOTONE_INCREASING, CaseFeaturizer
-from features.schema import CivilCase, CriminalCase
-from features.statutory import BandResult, statutory_band
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import BandResult, statutory_band
+from features.model.calibration import fit_cps, group_of
+from features.model.cases import CaseInput, CaseModel, as_cases
+from features.model.featurize import MONOTONE_INCREASING, CaseFeaturizer
+from features.model.similar import ReferenceSet
+from features.model.trees import ForestTables
 
 Target = Literal["custodial_months", "fine_yuan", "awarded_total_yuan"]
 Family = Literal["baseline", "ridge", "forest", "lightgbm"]
@@ -46,8 +47,6 @@ TARGET_KIND: dict[str, Literal["criminal", "civil"]] = {
     "probation": "criminal",
     "awarded_total_yuan": "civil",
 }
-MIN_BIN_RESIDUALS = 12  # a Mondrian bin with fewer calibration residuals is merged with the next smallest
-UNSEEN_BIN = "*"  # calibration_groups' entry for labels met only at prediction time
 # Criminal Law Art. 63: with mitigation (surrender, accessory role, attempt, meritorious service, or the SPC's
 # approval) a court sentences below the band's minimum, in the next lower range of Art. 253-1, whose bottom is a
 # fine alone. Such facts are often unstated or arise later, so a custodial interval may reach down to here while
@@ -97,188 +96,6 @@ def make_regressor(family: str, feature_names: Sequence[str], params: dict[str, 
             defaults["monotone_constraints_method"] = "advanced"
         return LGBMRegressor(random_state=seed, **{**defaults, **params})
     raise ValueError(f"unknown model family {family!r}; choose baseline, ridge, forest or lightgbm")
-
-
-@dataclass
-class Reference:
-    """A training case offered as a reference (not binding: SPC similar-case guidance)."""
-
-    case_id: str
-    summary: str | None
-    court: str | None
-    year: int | None
-    source_url: str | None
-    source_title: str | None
-    outcome: dict[str, Any]
-
-
-def _outcome_of(case: CaseModel) -> dict[str, Any]:
-    if isinstance(case, CriminalCase):
-        return {
-            "custodial_months": case.custodial_months,
-            "penalty": "imprisonment"
-            if case.prison_months
-            else "detention"
-            if case.detention_months
-            else "exempt"
-            if case.exempt_from_punishment
-            else "fine_only",
-            "probation_months": case.probation_months,
-            "fine_yuan": case.fine_yuan,
-        }
-    return {
-        "awarded_total_yuan": case.awarded_total_yuan,
-        "claimed_yuan": case.claimed_yuan,
-        "apology_ordered": case.apology_ordered,
-    }
-
-
-class ReferenceSet:
-    """Nearest training cases in standardized feature space; similarity = 1 / (1 + RMS distance)."""
-
-    def __init__(self, features: NDArray[np.float64], cases: Sequence[CaseModel]) -> None:
-        self.mean_ = features.mean(axis=0)
-        scale = features.std(axis=0)
-        self.scale_ = np.where(scale > 1e-9, scale, 1.0)
-        self.matrix_ = (features - self.mean_) / self.scale_
-        self.references_ = [
-            Reference(
-                case_id=c.case_id or "",
-                summary=c.summary_en,
-                court=c.court,
-                year=c.year,
-                source_url=c.source_url,
-                source_title=c.source_title,
-                outcome=_outcome_of(c),
-            )
-            for c in cases
-        ]
-
-    def nearest(self, features: NDArray[np.float64], k: int = 5) -> list[list[tuple[Reference, float]]]:
-        z = (features - self.mean_) / self.scale_
-        d = np.sqrt(((z[:, None, :] - self.matrix_[None, :, :]) ** 2).mean(axis=2))
-        out = []
-        for row in d:
-            idx = np.argsort(row, kind="stable")[:k]
-            out.append([(self.references_[i], float(1.0 / (1.0 + row[i]))) for i in idx])
-        return out
-
-
-def calibration_groups(bins: Iterable[Any]) -> dict[str, str]:
-    """Mondrian calibration groups: ``{bin label: group}``. A bin with fewer than ``MIN_BIN_RESIDUALS`` residuals
-    is merged with the next smallest group until every group has enough; one group left means pooled ({}).
-
-    E.g. custodial bins especially_serious 27, none 22, serious 8 -> {especially_serious}, {none, serious}: a
-    pooled system had covered especially serious cases 93% and undetermined ones 69% at a stated 80%."""
-    counts: dict[str, int] = {}
-    for label in bins:
-        counts[str(label)] = counts.get(str(label), 0) + 1
-    groups = [([label], n) for label, n in counts.items()]
-    while len(groups) > 1:
-        groups.sort(key=lambda g: (g[1], g[0]))
-        if groups[0][1] >= MIN_BIN_RESIDUALS:
-            break
-        (small, n_small), (next_, n_next) = groups[0], groups[1]
-        groups = [(small + next_, n_small + n_next), *groups[2:]]
-    if len(groups) < 2:
-        return {}
-    mapping = {label: "+".join(sorted(labels)) for labels, _ in groups for label in labels}
-    largest = max(groups, key=lambda g: g[1])[0]
-    mapping[UNSEEN_BIN] = mapping[largest[0]]  # a label met only at prediction time
-    return mapping
-
-
-def _group_of(labels: NDArray[Any], groups: dict[str, str]) -> NDArray[Any]:
-    """Each label's calibration group (``UNSEEN_BIN``'s for a label training did not see)."""
-    return np.asarray([groups.get(str(label), groups[UNSEEN_BIN]) for label in labels], dtype=object)
-
-
-def _fit_cps(
-    residuals: NDArray[np.float64], bins: NDArray[Any]
-) -> tuple[ConformalPredictiveSystem, dict[str, str]]:
-    """The conformal predictive system of the residuals, Mondrian over ``calibration_groups(bins)`` (or pooled)."""
-    groups = calibration_groups(bins)
-    cps = ConformalPredictiveSystem()
-    if groups:
-        cps.fit(residuals, bins=_group_of(bins, groups))
-    else:
-        cps.fit(residuals)
-    return cps, groups
-
-
-class ForestTables:
-    """Per-tree lookup tables of a fitted tree ensemble, built once after fitting.
-
-    For every node: its mean value and its Saabas path contributions (each split's change of the node mean on
-    the way from the root, credited to the split feature). At inference a row's leaf per tree is found with
-    ``tree_.apply`` and the tables are summed: the prediction and contributions that add up exactly to
-    prediction - bias, without sklearn's per-call joblib overhead or walking decision paths per request.
-    """
-
-    def __init__(self, model: Any, n_features: int) -> None:
-        self.trees = [tree.tree_ for tree in model.estimators_]
-        self.values: list[NDArray[np.float64]] = []
-        self.contributions: list[NDArray[np.float64]] = []
-        self.bias = 0.0
-        for t in self.trees:
-            values = np.asarray(t.value[:, 0, 0], dtype=float)
-            contrib = np.zeros((t.node_count, n_features))
-            stack = [0]
-            while stack:
-                node = stack.pop()
-                for child in (t.children_left[node], t.children_right[node]):
-                    if child < 0:
-                        continue
-                    contrib[child] = contrib[node]
-                    contrib[child, t.feature[node]] += values[child] - values[node]
-                    stack.append(child)
-            self.values.append(values)
-            self.contributions.append(contrib)
-            self.bias += values[0]
-        self.bias /= len(self.trees)
-        self._flatten()
-
-    def _flatten(self) -> None:
-        """All trees in flat arrays (node ids offset per tree) so that every tree is walked at once in numpy."""
-        offsets = np.cumsum([0] + [t.node_count for t in self.trees[:-1]])
-        self.roots_ = np.asarray(offsets, dtype=np.int64)
-        lefts, rights, feats, thresholds = [], [], [], []
-        for offset, t in zip(offsets, self.trees, strict=True):
-            leaf = t.children_left < 0
-            node_ids = np.arange(t.node_count) + offset
-            lefts.append(np.where(leaf, node_ids, t.children_left + offset))
-            rights.append(np.where(leaf, node_ids, t.children_right + offset))
-            feats.append(np.where(leaf, 0, t.feature))
-            thresholds.append(np.where(leaf, np.inf, t.threshold))
-        self.left_ = np.concatenate(lefts)
-        self.right_ = np.concatenate(rights)
-        self.feature_ = np.concatenate(feats)
-        self.threshold_ = np.concatenate(thresholds)
-        self.value_flat_ = np.concatenate(self.values)
-        self.contribution_flat_ = np.concatenate(self.contributions)
-        self.max_depth_ = max(int(t.max_depth) for t in self.trees)
-
-    def leaves(self, feats: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Leaf id (flat) of every row in every tree, shape (n_rows, n_trees); same routing as sklearn (float32
-        features, go left when x <= threshold)."""
-        if not hasattr(self, "roots_"):
-            self._flatten()
-        x = np.asarray(feats, dtype=np.float32).astype(np.float64)
-        rows = np.arange(len(x))[:, None]
-        node = np.broadcast_to(self.roots_, (len(x), len(self.roots_))).copy()
-        for _ in range(self.max_depth_):
-            go_left = x[rows, self.feature_[node]] <= self.threshold_[node]
-            node = np.where(go_left, self.left_[node], self.right_[node])
-        return node
-
-    def predict(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
-        leaves = self.leaves(feats)  # first: it builds the flat arrays for tables pickled before they existed
-        return np.asarray(self.value_flat_[leaves].mean(axis=1), dtype=float)
-
-    def contributions_of(self, feats: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        leaves = self.leaves(feats)
-        phi = self.contribution_flat_[leaves].mean(axis=1)
-        return np.asarray(phi, dtype=float), np.full(len(feats), self.bias)
 
 
 class OutcomeRegressor(RegressorMixin, BaseEstimator):
@@ -342,7 +159,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             return None
         groups = getattr(self, "calibration_groups_", None)
         raw = self._bins(cases, bands)
-        return raw if groups is None else _group_of(raw, groups)  # None: fitted before groups existed
+        return raw if groups is None else group_of(raw, groups)  # None: fitted before groups existed
 
     def _legal_bounds(
         self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
@@ -404,7 +221,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             for train_idx, test_idx in splitter.split(feats, z, groups):
                 learner = clone(self.model_).fit(feats[train_idx], z[train_idx])
                 oof[test_idx] = learner.predict(feats[test_idx])
-        self.cps_, self.calibration_groups_ = _fit_cps(z - oof, bins)
+        self.cps_, self.calibration_groups_ = fit_cps(z - oof, bins)
         self.mondrian_ = bool(self.calibration_groups_)
         self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof)))
         self.references_ = ReferenceSet(feats, cases)

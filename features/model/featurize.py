@@ -1,6 +1,6 @@
 """Hand-coded features: a scikit-learn transformer from cases to a numeric table.
 
-Input: cases as pydantic models, dicts or a DataFrame of case rows (see ``features.cases``).
+Input: cases as pydantic models, dicts or a DataFrame of case rows (see ``features.model.cases``).
 Output: ``numpy.ndarray`` of shape (n_cases, n_features), float64, no NaN (missing facts are 0 with a
 ``*_missing`` flag), deterministic. Units: ``log_*`` are natural logs of (1 + value) with value in pieces of
 information (records) or yuan; ``*_multiple`` are multiples of the applicable Interp. 2017 threshold;
@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from features.cases import CaseInput, CaseModel, as_cases
-from features.schema import CivilCase, CriminalCase
-from features.statutory import BandResult, load_law_table, statutory_band
-from features.vocab import Band, Conduct, DataType
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import BandResult, load_law_table, statutory_band
+from features.law.vocab import Band, Conduct, DataType
+from features.model.cases import CaseInput, CaseModel, as_cases
 
 Kind = Literal["criminal", "civil"]
 

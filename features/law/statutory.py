@@ -27,8 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from features.schema import CriminalCase
-from features.vocab import Band, Conduct, DataType
+from features.law.schema import CriminalCase
+from features.law.vocab import Band, Conduct, DataType
 
 INTERP = "Interp. 2017"
 _BAND_ORDER = {Band.none: 0, Band.serious: 1, Band.especially_serious: 2}

@@ -1,14 +1,14 @@
 """Facts of a personal-information case from a Chinese fact description, each with the text that supports it.
 
 ``extract_facts(text)`` returns an :class:`Extraction`: ``case`` holds the fields of
-:class:`features.schema.CriminalCase` that can be read from facts (valid for ``features.schema.parse_case``),
+:class:`features.law.schema.CriminalCase` that can be read from facts (valid for ``features.law.schema.parse_case``),
 ``evidence`` maps each found field to the spans of the input it came from, ``warnings`` says where a reading
 was uncertain (ranges, several competing figures, vague amounts). A field that is not stated is ``None`` (an
 empty list for ``data_types``/``conduct``): nothing is guessed. Negations that are stated (不构成自首, 未退赃,
 拒不供述) give ``False``.
 
 The rules are keyword and pattern tables (below), so that a reviewer can read and change them; numbers go
-through :mod:`features.cntext` (cn2an). Pure function, no I/O, no logging (the text may hold personal data).
+through :mod:`features.text.numbers` (cn2an). Pure function, no I/O, no logging (the text may hold personal data).
 
 Conventions (the evaluation set tests/data/extraction_eval.jsonl follows them):
 - ``records_total``: the count marked as a total (共计/合计/累计...) if any; else the sum of per-type counts or
@@ -32,7 +32,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from features.cntext import (
+from features.law.schema import parse_case
+from features.law.vocab import Conduct, DataType, DownstreamUse, VictimCategory
+from features.text.numbers import (
     NUMBER_START,
     QUANTITY,
     Quantity,
@@ -43,8 +45,6 @@ from features.cntext import (
     quantity_from_match,
     vague_before,
 )
-from features.schema import parse_case
-from features.vocab import Conduct, DataType, DownstreamUse, VictimCategory
 
 # Fields this module fills (all present in ``Extraction.case``; None / [] when not found).
 SCALAR_FIELDS = (

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.schema import CaseBase, CivilCase, CriminalCase, parse_case
+from features.law.schema import CaseBase, CivilCase, CriminalCase, parse_case
 
 CaseModel = CriminalCase | CivilCase
 CaseInput = pd.DataFrame | Sequence[CaseModel] | Sequence[dict[str, Any]]

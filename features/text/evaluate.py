@@ -1,4 +1,4 @@
-"""Per-field precision and recall of :func:`features.extraction.extract_facts` on a labelled set of texts.
+"""Per-field precision and recall of :func:`features.text.facts.extract_facts` on a labelled set of texts.
 
 The set (``tests/data/extraction_eval.jsonl``) has one JSON object a line: ``id``, ``split``, ``text`` (fact
 descriptions written by the project, not copied from judgments) and ``expected`` (the fields the text states;
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from features.extraction import EXTRACTED_FIELDS, LIST_FIELDS, extract_facts
+from features.text.facts import EXTRACTED_FIELDS, LIST_FIELDS, extract_facts
 
 
 def default_eval_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_eval.jsonl"
+    return Path(__file__).resolve().parents[2] / "tests" / "data" / "extraction_eval.jsonl"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The MLflow pyfunc form of a trained estimator: takes cases (not pre-computed features), returns estimates.
 
-Input: a DataFrame of case rows (columns = case fields of ``features.schema``; ``data_types``/``conduct`` as
+Input: a DataFrame of case rows (columns = case fields of ``features.law.schema``; ``data_types``/``conduct`` as
 arrays of strings; ``records_by_type`` as a JSON string). Output: one row per input row, in order, with
 ``case_id``, ``target``, ``point``/``low``/``high``/``level`` (regressors, natural units: months or yuan),
 ``p_le_36_months`` (custodial), ``probability`` (probation) and ``error`` (the validation error of a bad row,
@@ -21,10 +21,10 @@ from mlflow.types import ColSpec, DataType, Schema, TensorSpec
 from mlflow.types.schema import AnyType, Array
 from pydantic import ValidationError
 
-from features.cases import CaseModel, as_cases, row_to_dict
-from features.dataset import format_validation_error
-from features.estimators import TARGET_KIND, OutcomeRegressor, ProbationClassifier
-from features.schema import CivilCase, CriminalCase
+from features.law.schema import CivilCase, CriminalCase
+from features.model.cases import CaseModel, as_cases, row_to_dict
+from features.model.estimators import TARGET_KIND, OutcomeRegressor, ProbationClassifier
+from features.tables import format_validation_error
 
 CUSTODIAL_THRESHOLD_MONTHS = 36.0  # probation possible only at or below (Criminal Law Art. 72)
 OUTPUT_COLUMNS = ["case_id", "target", "point", "low", "high", "level", "p_le_36_months", "probability", "error"]
@@ -135,7 +135,7 @@ def save_estimator(estimator: Any, path: str) -> None:
 
 
 def example_frame(cases: list[CaseModel]) -> pd.DataFrame:
-    from features.cases import cases_to_frame
+    from features.model.cases import cases_to_frame
 
     frame = cases_to_frame(cases)
     keep = [c for c in frame.columns if frame[c].notna().any()]
