@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CASE = REPO / "seeds" / "examples" / "criminal_case.json"
-TARGETS = ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
+KINDS = ("criminal", "civil")
 QUICK_FAMILIES = ("baseline", "ridge", "logistic")
 
 if str(REPO) not in sys.path:
@@ -26,14 +26,14 @@ if str(REPO) not in sys.path:
 
 
 def champions_present(uri: str) -> bool:
-    """Whether ``exposure-<target>@champion`` is registered for every target in the store at ``uri``."""
+    """Whether ``exposure-<kind>@champion`` is registered for every kind in the store at ``uri``."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
-        for target in TARGETS:
-            client.get_model_version_by_alias(f"exposure-{target}", "champion")
+        for kind in KINDS:
+            client.get_model_version_by_alias(f"exposure-{kind}", "champion")
     except MlflowException:
         return False
     return True

@@ -19,7 +19,6 @@ to compare with the local engine's shared-featurization fast path. Uses ``EXPOSU
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -73,10 +72,10 @@ def _synth(workdir: Path, n: int, seed: int) -> Path:
 def _booster(champions: Any) -> tuple[Any, str]:
     """The custodial champion's LightGBM booster, or one trained here with the project's defaults."""
     from features.model.estimators import OutcomeRegressor
+    from features.model.targets import target_data
     from features.tables import load_seeds
-    from training.targets import target_data
 
-    estimator = champions.models["custodial_months"].estimator
+    estimator = champions.estimators["criminal"].estimator.parts_["custodial_months"]
     if estimator.family == "lightgbm":
         return estimator.model_.booster_, "the champion's"
     data = target_data(load_seeds().for_training().cases, "custodial_months")
@@ -89,21 +88,18 @@ def _booster(champions: Any) -> tuple[Any, str]:
 
 def _raw_rate(source: Path, champions: Any, booster: Any) -> tuple[float, float, int]:
     """(booster rows/s, featurization rows/s, rows) on the criminal rows of ``source``."""
-    from features.law.schema import CriminalCase, parse_case
-    from features.law.statutory import statutory_band
-    from features.model.cases import row_to_dict
-    from serving.scoring import read_chunks
+    from features.law.schema import CriminalCase
+    from features.tables import read_records, validate_record
 
-    featurizer = champions.models["custodial_months"].estimator.featurizer_
+    estimator = champions.estimators["criminal"].estimator
     cases = []
-    for chunk in read_chunks(source, 20_000):
+    for chunk in read_records(source, 20_000):
         for _, row in chunk:
-            assert isinstance(row, dict)
-            case = parse_case(row_to_dict(row))
+            case, _errors = validate_record(row)
             if isinstance(case, CriminalCase):
                 cases.append(case)
     t0 = time.perf_counter()
-    feats = featurizer.transform_cases(cases, [statutory_band(c) for c in cases])
+    feats = estimator.prepare(cases).feats
     featurize = time.perf_counter() - t0
     booster.predict(feats[:100], num_threads=1)  # warm up
     t0 = time.perf_counter()
@@ -112,40 +108,10 @@ def _raw_rate(source: Path, champions: Any, booster: Any) -> tuple[float, float,
     return len(cases) / predict, len(cases) / featurize, len(cases)
 
 
-def _pyfunc_rate(source: Path, workdir: Path) -> float:
-    """Cases/s through the pyfunc models (every target validates and featurizes on its own)."""
-    import mlflow
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    from features.store import registered_name, tracking_uri
-
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_registry_uri(tracking_uri())
-    models = {
-        t: mlflow.pyfunc.load_model(f"models:/{registered_name(t)}@champion")
-        for t in ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
-    }
-    t0 = time.perf_counter()
-    n = 0
-    for batch in pq.ParquetFile(source).iter_batches(batch_size=5000):
-        frame = batch.to_pandas()
-        frame["records_by_type"] = frame["records_by_type"].map(
-            lambda v: None if v is None else json.dumps(dict(v))
-        )
-        crim = frame[frame["proceeding"] == "criminal"]
-        civ = frame[frame["proceeding"] != "criminal"]
-        outputs = [models[t].predict(crim) for t in ("custodial_months", "probation", "fine_yuan")]
-        outputs.append(models["awarded_total_yuan"].predict(civ))
-        pd.concat(outputs).to_parquet(workdir / "pyfunc-out.parquet")
-        n += len(frame)
-    return n / (time.perf_counter() - t0)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated numbers of cases")
-    parser.add_argument("--engines", default="local,spark", help="comma-separated: local, spark, pyfunc")
+    parser.add_argument("--engines", default="local,spark", help="comma-separated: local, spark")
     parser.add_argument("--master", default=None, help="Spark master (default: local[*])")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "exposure-bench")
     parser.add_argument("--seed", type=int, default=0)
@@ -162,7 +128,7 @@ def main() -> None:
     booster, origin = _booster(champions)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; champions: "
-        + ", ".join(f"{t}={m.family}" for t, m in champions.models.items())
+        + ", ".join(f"{t}={p['family']}" for t, p in champions.parts().items())
         + f"; booster: {origin} ({booster.num_trees()} trees)",
         flush=True,
     )
@@ -194,8 +160,6 @@ def main() -> None:
                 _remove(spark_out)  # an earlier run's output (of either engine) would be refused by score_spark
                 summary = score_spark(source, spark_out, master=args.master)
                 rate = summary.cases_per_second
-            elif engine == "pyfunc":
-                rate = _pyfunc_rate(source, args.workdir)
             else:
                 raise SystemExit(f"unknown engine {engine!r}")
             print(

@@ -2,8 +2,8 @@
 
 Both servers run on free loopback ports from the same tracking store: ours (``uvicorn --factory
 serving.app:create_app``) answers the full criminal estimate (band and rules, custodial/probation/fine ranges,
-drivers, similar cases); ``mlflow models serve -m models:/exposure-custodial_months@champion --env-manager local``
-answers the custodial months row of the pyfunc. A small asyncio HTTP/1.1 keep-alive client (standard library
+drivers, similar cases); ``mlflow models serve -m models:/exposure-criminal@champion --env-manager local``
+answers the same full estimate from the same registered estimator (``{"inputs": [case]}``). A small asyncio HTTP/1.1 keep-alive client (standard library
 only, so that the client costs little CPU next to the servers) drives each server in turn with the same case, for
 the same time, at each concurrency; then a side-by-side table prints requests/s and p50/p99 latency and the
 ratios.
@@ -147,14 +147,6 @@ async def drive(server: Server, connections: int, seconds: float, warmup: float)
 
 
 # ---------------------------------------------------------------------------------------------------- main
-def mlflow_record(case: dict[str, Any]) -> dict[str, Any]:
-    """The pyfunc's input row: records_by_type travels as a JSON string (features.model.flavor.input_schema)."""
-    row = dict(case)
-    if isinstance(row.get("records_by_type"), dict):
-        row["records_by_type"] = json.dumps(row["records_by_type"], ensure_ascii=False)
-    return row
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracking-uri", help="MLflow store with the champions (default: EXPOSURE_HOME's)")
@@ -218,7 +210,7 @@ def main() -> None:
             "models",
             "serve",
             "-m",
-            "models:/exposure-custodial_months@champion",
+            "models:/exposure-criminal@champion",
             "--env-manager",
             "local",
             "-h",
@@ -230,7 +222,7 @@ def main() -> None:
         ],
         port=mlflow_port,
         path="/invocations",
-        body=json.dumps({"dataframe_records": [mlflow_record(case)]}, ensure_ascii=False).encode(),
+        body=json.dumps({"inputs": [case]}, ensure_ascii=False).encode(),
         ready_path="/ping",
         expect=b'"predictions"',
         env=env,

@@ -245,7 +245,7 @@ class BootstrapSpec(BaseModel):
 
 class DataSource(BaseModel):
     """One data source: ``seeds`` (the repository's seed cases), ``table`` (an ingested Parquet/JSONL table,
-    ``features.tables.load_table``) or ``csv`` (a CSV of our schema, ``experiments.csvdata``)."""
+    ``features.tables.load_table``) or ``csv`` (a CSV of our schema, read by the same reader)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,7 +1,7 @@
 """Cross-validation of one configuration on the experiment's shared splits.
 
-Same protocol and metric names as ``training.evaluate.cross_validate`` (repeated grouped K-fold, metrics per
-repeat on pooled out-of-fold rows, mean and sd over repeats), plus what a comparison needs: the out-of-fold
+The loop is training's own (``training.evaluate.cv_predictions``: repeated grouped K-fold, metrics per repeat on
+pooled out-of-fold rows, mean and sd over repeats); this module adds what a comparison needs: the out-of-fold
 predictions of *every* repeat (for paired statistics), errors by statutory band and data-type category, and a
 learning curve (the same test folds, models trained on growing fractions of each training fold's judgments).
 """
@@ -18,16 +18,16 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from experiments.definition import Config
-from experiments.selection import SelectedProbationClassifier, make_selected_estimator
+from experiments.selection import featurizer_for
 from features.law.schema import CriminalCase
 from features.law.statutory import load_law_table, statutory_band
 from features.law.vocab import DataType
+from features.model.targets import CaseModel, TargetData
 from training import metrics
+from training.evaluate import cv_predictions, make_estimator, repeat_metrics, summarize
 from training.splits import RepeatedGroupKFold
-from training.targets import CaseModel, TargetData
 
 UNSTATED = "unstated"
-MIN_TRAIN_GROUPS = 3  # a learning-curve point with fewer training judgments is skipped
 
 
 def case_loss(target: str, y: NDArray[Any], pred: NDArray[Any]) -> NDArray[np.float64]:
@@ -53,40 +53,6 @@ def category_of(case: CaseModel) -> str:
         if category.name in names:
             return category.name
     return UNSTATED
-
-
-def repeat_metrics(
-    target: str, y: NDArray[Any], point: NDArray[Any], low: NDArray[Any], high: NDArray[Any], level: float
-) -> dict[str, float]:
-    """The metrics training computes for one repeat (training/metrics.py names)."""
-    if target == "probation":
-        return {"brier": metrics.brier(y, point), "auc": metrics.auc(y, point)}
-    return metrics.regression_metrics(target, y, point, low, high, level)
-
-
-def _summarize(per_repeat: list[dict[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
-    keys = per_repeat[0].keys()
-    with np.errstate(all="ignore"):
-        mean = {k: float(np.nanmean([m[k] for m in per_repeat])) for k in keys}
-        spread = {k: float(np.nanstd([m[k] for m in per_repeat])) for k in keys}
-    return mean, spread
-
-
-def subsample_train(
-    train_idx: NDArray[np.int_], groups: list[str], fraction: float, seed: int, repeat: int, fold: int
-) -> NDArray[np.int_]:
-    """The rows of a random ``fraction`` of the training fold's judgments (groups).
-
-    The same for every configuration (seeded by seed, repeat and fold), and nested: the judgments of a smaller
-    fraction are a subset of those of a larger one, so the curve measures data size, not a new draw.
-    """
-    if fraction >= 1.0:
-        return train_idx
-    uniq = sorted({groups[i] for i in train_idx})
-    order = np.random.default_rng([seed, repeat, fold]).permutation(len(uniq))
-    k = max(MIN_TRAIN_GROUPS, round(fraction * len(uniq)))
-    chosen = {uniq[j] for j in order[:k]}
-    return np.asarray([i for i in train_idx if groups[i] in chosen], dtype=int)
 
 
 @dataclass
@@ -152,46 +118,19 @@ def evaluate_config(
     started = time.perf_counter()
     n, repeats = len(data), splitter.n_repeats
     fractions = config.fractions
-    shape = (len(fractions), repeats, n)
-    point, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-    fold_of = np.full((repeats, n), -1)
-    n_train: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (fraction idx, repeat) -> [(rows, groups)]
-    fold_counter: dict[int, int] = {}
-    feature_names: list[str] = []
-    for repeat, train_idx, test_idx in splitter.split(data.groups):
-        fold = fold_counter.get(repeat, 0)
-        fold_counter[repeat] = fold + 1
-        fold_of[repeat, test_idx] = fold
-        test_cases = [data.cases[i] for i in test_idx]
-        for fi, fraction in enumerate(fractions):
-            idx = subsample_train(train_idx, data.groups, fraction, seed, repeat, fold)
-            train_groups = [data.groups[i] for i in idx]
-            if len(set(train_groups)) < MIN_TRAIN_GROUPS:
-                if on_fit:
-                    on_fit()
-                continue
-            est = make_selected_estimator(config.target, config.family, config.params, level, seed, feature_keep)
-            est.fit([data.cases[i] for i in idx], data.y[idx], groups=train_groups)
-            if isinstance(est, SelectedProbationClassifier):
-                crim = [c for c in test_cases if isinstance(c, CriminalCase)]
-                point[fi, repeat, test_idx] = est.predict_proba_cases(crim)
-            else:
-                out = est.estimate_prepared(*est._prepare(test_cases))
-                point[fi, repeat, test_idx] = out["point"]
-                low[fi, repeat, test_idx] = out["low"]
-                high[fi, repeat, test_idx] = out["high"]
-            n_train.setdefault((fi, repeat), []).append((len(idx), len(set(train_groups))))
-            if not feature_names:
-                feature_names = [str(x) for x in est.featurizer_.get_feature_names_out()]
-            if on_fit:
-                on_fit()
+    model = make_estimator(
+        config.target, config.family, config.params, level, seed, featurizer_for(config.target, feature_keep)
+    )
+    predictions = cv_predictions(data, model, splitter, fractions=fractions, seed=seed, on_fit=on_fit)
+    point, low, high = predictions.point, predictions.low, predictions.high
+    fold_of, n_train, feature_names = predictions.fold_of, predictions.n_train, predictions.feature_names
 
     full = len(fractions) - 1  # fractions are sorted and end with 1.0
     per_repeat = [
         repeat_metrics(config.target, data.y, point[full, r], low[full, r], high[full, r], level)
         for r in range(repeats)
     ]
-    mean, spread = _summarize(per_repeat)
+    mean, spread = summarize(per_repeat)
     mean["n_cases"] = float(n)
     mean["n_groups"] = float(len(set(data.groups)))
 

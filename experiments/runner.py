@@ -31,9 +31,9 @@ from mlflow.entities import Metric, Param, RunTag
 from experiments.definition import Config, Definition
 from experiments.evaluation import ConfigResult, evaluate_config, n_fits
 from experiments.sources import ExperimentData, load_experiment_data
+from features.model.targets import TargetData, target_data
 from features.store import artifact_root, tracking_uri
 from training.splits import RepeatedGroupKFold
-from training.targets import TargetData, target_data
 
 KIND_TAG = "exposure.kind"
 PARENT_KIND = "experiment-parent"

@@ -1,28 +1,22 @@
-"""Feature sets for experiments without touching ``features.model.estimators``: estimators that see a subset of the
-hand-coded features.
-
-``OutcomeRegressor.fit`` and ``ProbationClassifier.fit`` build their featurizer with
-``self.featurizer_ = CaseFeaturizer(kind).fit(None)``; the subclasses below turn ``featurizer_`` into a property
-whose setter swaps in a :class:`SelectedFeaturizer` keeping only ``feature_keep``. Every later use (the learner's
-columns, ``feature_names_``, LightGBM monotone constraints, prediction) then sees the subset. With
-``feature_keep=None`` they behave exactly like their parents.
-"""
+"""Feature sets for experiments: a featurizer that keeps a subset of the hand-coded features, passed to the
+models as their ``featurizer`` (a constructor parameter, so the models stay clone-safe)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from features.model.estimators import Family, OutcomeRegressor, ProbationClassifier, Target
+from features.law.statutory import LawTable
+from features.model.estimators import TARGET_KIND
 from features.model.featurize import CaseFeaturizer, Kind
 
 
 class SelectedFeaturizer(CaseFeaturizer):
     """A :class:`CaseFeaturizer` that outputs only the features named in ``keep`` (in featurizer order)."""
 
-    def __init__(self, kind: Kind = "criminal", keep: tuple[str, ...] = ()) -> None:
-        super().__init__(kind)
+    def __init__(self, kind: Kind = "criminal", keep: tuple[str, ...] = (), law: LawTable | None = None) -> None:
+        super().__init__(kind, law)
         self.keep = keep
 
     def fit(self, X: Any = None, y: Any = None) -> SelectedFeaturizer:
@@ -40,73 +34,8 @@ class SelectedFeaturizer(CaseFeaturizer):
         return self
 
 
-class _SelectsFeatures:
-    """Mixin: assignments to ``featurizer_`` are narrowed to ``feature_keep``."""
-
-    feature_keep: tuple[str, ...] | None
-
-    @property
-    def featurizer_(self) -> CaseFeaturizer:
-        try:
-            return self.__dict__["_selected_featurizer"]
-        except KeyError:
-            raise AttributeError("featurizer_") from None
-
-    @featurizer_.setter
-    def featurizer_(self, value: CaseFeaturizer) -> None:
-        if self.feature_keep is not None and not isinstance(value, SelectedFeaturizer):
-            value = SelectedFeaturizer(value.kind, tuple(self.feature_keep)).fit(None)
-        self.__dict__["_selected_featurizer"] = value
-
-
-class SelectedOutcomeRegressor(_SelectsFeatures, OutcomeRegressor):
-    """:class:`OutcomeRegressor` on a subset of features (``feature_keep``; None = all)."""
-
-    def __init__(
-        self,
-        target: Target = "custodial_months",
-        family: Family = "lightgbm",
-        level: float = 0.8,
-        params: dict[str, Any] | None = None,
-        n_calibration_folds: int = 5,
-        random_state: int = 0,
-        feature_keep: tuple[str, ...] | None = None,
-    ) -> None:
-        super().__init__(target, family, level, params, n_calibration_folds, random_state)
-        self.feature_keep = feature_keep
-
-
-class SelectedProbationClassifier(_SelectsFeatures, ProbationClassifier):
-    """:class:`ProbationClassifier` on a subset of features (``feature_keep``; None = all)."""
-
-    def __init__(
-        self,
-        family: Literal["baseline", "logistic", "lightgbm"] = "logistic",
-        random_state: int = 0,
-        feature_keep: tuple[str, ...] | None = None,
-    ) -> None:
-        super().__init__(family, random_state)
-        self.feature_keep = feature_keep
-
-
-def make_selected_estimator(
-    target: str,
-    family: str,
-    params: dict[str, Any] | None,
-    level: float,
-    seed: int,
-    feature_keep: tuple[str, ...] | None,
-) -> SelectedOutcomeRegressor | SelectedProbationClassifier:
-    """Like ``training.evaluate.make_estimator``, on a feature subset."""
-    if target == "probation":
-        if params:
-            raise ValueError("probation families take no hyper-parameters")
-        return SelectedProbationClassifier(family=family, random_state=seed, feature_keep=feature_keep)  # type: ignore[arg-type]
-    return SelectedOutcomeRegressor(
-        target=target,  # type: ignore[arg-type]
-        family=family,  # type: ignore[arg-type]
-        level=level,
-        params=params or None,
-        random_state=seed,
-        feature_keep=feature_keep,
-    )
+def featurizer_for(target: str, feature_keep: tuple[str, ...] | None) -> CaseFeaturizer | None:
+    """The featurizer of an experiment's feature set for ``target`` (None: the models' default, every feature)."""
+    if feature_keep is None:
+        return None
+    return SelectedFeaturizer(TARGET_KIND[target], tuple(feature_keep))

@@ -6,7 +6,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from experiments.csvdata import load_csv
 from experiments.definition import Definition
 from features.tables import CaseModel, LoadResult, RowError, load_seeds, load_table
 
@@ -56,7 +55,7 @@ def load_experiment_data(definition: Definition) -> ExperimentData:
             path = definition.resolve(source.csv)
             if not path.is_file():
                 raise DataError(f"data: no such CSV file {path}")
-            loaded = load_csv(path)
+            loaded = load_table(path)
         errors.extend(loaded.errors)
         usable = loaded.for_training()
         n_duplicates += len(loaded.cases) - len(usable.cases)

@@ -1,6 +1,9 @@
 """Where models are tracked: the embedded default is a local sqlite MLflow store under ``$EXPOSURE_HOME``
 (default ``./.exposure``), created on first use; ``MLFLOW_TRACKING_URI`` overrides it. Shared by training
 (which writes) and serving (which reads).
+
+Registered models: ``exposure-criminal`` and ``exposure-civil`` (one estimator per kind, alias ``champion``);
+each target's families are tracked in the experiment ``exposure-<target>``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 REGISTERED_PREFIX = "exposure-"
 CHAMPION_ALIAS = "champion"
 TARGETS = ("custodial_months", "probation", "fine_yuan", "awarded_total_yuan")
+KINDS = ("criminal", "civil")
 
 
 def exposure_home() -> Path:
@@ -31,5 +35,6 @@ def artifact_root() -> Path:
     return exposure_home() / "artifacts"
 
 
-def registered_name(target: str) -> str:
-    return f"{REGISTERED_PREFIX}{target}"
+def registered_name(name: str) -> str:
+    """The registered model of a kind (``exposure-criminal``) or the experiment of a target or kind."""
+    return f"{REGISTERED_PREFIX}{name}"

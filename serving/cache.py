@@ -2,8 +2,8 @@
 
 Every set the service swaps in (loaded from the registry and checked by :mod:`serving.canary`) is written under
 ``EXPOSURE_MODEL_CACHE_DIR`` (default ``$EXPOSURE_HOME/serving-cache``): one folder per set under ``sets/`` with a
-joblib file per estimator and ``manifest.json`` (name, version, run id, family, training data digest and size, CV
-metrics and the SHA-256 of each file), and a ``CURRENT`` file naming the folder. A set is written in full first,
+joblib file per estimator (one per kind) and ``manifest.json`` (name, version, run id, metrics and the SHA-256 of
+each file), and a ``CURRENT`` file naming the folder. A set is written in full first,
 then ``CURRENT`` is replaced in one ``os.replace``: a reader (another worker, the next start) sees the old set or
 the new one, never half of one. Folders no longer named by ``CURRENT`` are removed after a minute (another worker
 may still be reading one).
@@ -26,10 +26,10 @@ from typing import Any
 
 import joblib
 
-from serving.estimate import ChampionSet, LoadedModel
+from serving.estimate import ChampionSet, LoadedEstimator
 
 log = logging.getLogger("exposure.serving")
-FORMAT = 1
+FORMAT = 2  # 2: one estimator per kind (1 held one model per target)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 PRUNE_AFTER_S = 60.0
@@ -82,17 +82,9 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
 
 def save(champions: ChampionSet, root: Path) -> bool:
     """Write ``champions`` as the current set (atomically); False when the cache already holds these versions."""
-    models = {
-        t: {
-            "name": m.name,
-            "version": m.version,
-            "run_id": m.run_id,
-            "family": m.family,
-            "dataset_digest": m.dataset_digest,
-            "n_train": m.n_train,
-            "metrics": m.metrics,
-        }
-        for t, m in champions.models.items()
+    models: dict[str, dict[str, Any]] = {
+        k: {"name": m.name, "version": m.version, "run_id": m.run_id, "metrics": m.metrics}
+        for k, m in champions.estimators.items()
     }
     existing = read_manifest(root)
     if existing is not None and _identity(existing.get("models", {})) == _identity(models):
@@ -104,13 +96,13 @@ def save(champions: ChampionSet, root: Path) -> bool:
     partial = folder.with_name(f".{folder.name}.partial")
     partial.mkdir()
     try:
-        for target, model in champions.models.items():
-            path = partial / f"{target}.joblib"
+        for kind, model in champions.estimators.items():
+            path = partial / f"{kind}.joblib"
             joblib.dump(model.estimator, path)
             with path.open("rb+") as fh:
                 os.fsync(fh.fileno())
-            models[target]["file"] = path.name
-            models[target]["sha256"] = _sha256(path)
+            models[kind]["file"] = path.name
+            models[kind]["sha256"] = _sha256(path)
         manifest = {"format": FORMAT, "saved_at": time.time(), "models": models, "missing": champions.missing}
         _fsync_write(partial / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         partial.rename(folder)
@@ -143,25 +135,22 @@ def load(root: Path) -> tuple[ChampionSet, float]:
     if manifest is None or manifest.get("format") != FORMAT:
         raise CacheError("the cached manifest is missing or of another format")
     out = ChampionSet(missing={str(k): str(v) for k, v in manifest.get("missing", {}).items()})
-    for target, card in manifest.get("models", {}).items():
+    for kind, card in manifest.get("models", {}).items():
         path = folder / str(card.get("file", ""))
         try:
             if _sha256(path) != card.get("sha256"):
-                raise CacheError(f"the cached {target} model does not match its checksum")
+                raise CacheError(f"the cached {kind} model does not match its checksum")
             estimator = joblib.load(path)
         except CacheError:
             raise
         except Exception as exc:  # a truncated or foreign file: say which, not what it held
-            raise CacheError(f"the cached {target} model cannot be read ({type(exc).__name__})") from None
-        out.models[target] = LoadedModel(
-            target=target,
+            raise CacheError(f"the cached {kind} model cannot be read ({type(exc).__name__})") from None
+        out.estimators[kind] = LoadedEstimator(
+            kind=kind,
             estimator=estimator,
             name=str(card["name"]),
             version=str(card["version"]),
             run_id=str(card["run_id"]),
-            family=str(card.get("family", "?")),
-            dataset_digest=card.get("dataset_digest"),
-            n_train=card.get("n_train"),
             metrics={str(k): float(v) for k, v in card.get("metrics", {}).items()},
         )
     return out, float(manifest.get("saved_at", 0.0))

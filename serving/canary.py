@@ -1,12 +1,10 @@
 """Checks a champion set must pass before the service swaps it in (from the registry or the disk cache).
 
-A model version can load and still be unusable: its estimator artifact replaced by another object, trained by
-code whose features differ from the ones serving shares between the criminal models, or answering NaN. So each
-loaded set answers the built-in example cases (``serving.examples``) first: types and targets of the estimators,
-the same feature names across the three criminal models (serving computes the features once with the custodial
-model's featurizer and hands them to the fine and probation models), finite ordered ranges, probabilities in
-[0, 1], and answers that validate against the response models of the API. Only the example cases are used, so a
-refusal reason never holds case data.
+A model version can load and still be unusable: its artifact replaced by another object, an estimator not fitted,
+parts trained under different law tables, or answers that are not finite. So each loaded set answers the built-in
+example cases (``serving.examples``) first: the estimator's type, the same law table across the kinds (an answer
+cites one law), finite ordered ranges, probabilities in [0, 1], and answers that validate against the response
+models of the API. Only the example cases are used, so a refusal reason never holds case data.
 """
 
 from __future__ import annotations
@@ -16,10 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from features.model.estimators import OutcomeRegressor, ProbationClassifier
+from features.model.answer import CivilEstimator, CriminalEstimator
 from serving import examples
-from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet
+from serving.estimate import ChampionSet
 from serving.schemas import CivilCase, CivilEstimate, CriminalCase, CriminalEstimate
+
+_EXPECTED = {"criminal": CriminalEstimator, "civil": CivilEstimator}
 
 
 def _interval(answer: dict[str, Any], key: str) -> str | None:
@@ -34,24 +34,24 @@ def _interval(answer: dict[str, Any], key: str) -> str | None:
 
 def check(champions: ChampionSet) -> str | None:
     """None when ``champions`` can serve; else one line saying what is wrong (no case data)."""
-    for target, model in champions.models.items():
-        wanted = ProbationClassifier if target == "probation" else OutcomeRegressor
-        if not isinstance(model.estimator, wanted):
-            return f"{target} v{model.version}: the estimator is a {type(model.estimator).__name__}, not a {wanted.__name__}"
-        own = getattr(model.estimator, "target", target)
-        if isinstance(model.estimator, OutcomeRegressor) and own != target:
-            return f"{target} v{model.version}: the estimator was trained for {own}"
-        if getattr(model.estimator, "featurizer_", None) is None:
-            return f"{target} v{model.version}: the estimator is not fitted"
+    for kind, loaded in champions.estimators.items():
+        wanted = _EXPECTED[kind]
+        if not isinstance(loaded.estimator, wanted):
+            return (
+                f"{kind} v{loaded.version}: the estimator is a {type(loaded.estimator).__name__}, "
+                f"not a {wanted.__name__}"
+            )
+        if getattr(loaded.estimator, "parts_", None) is None:
+            return f"{kind} v{loaded.version}: the estimator is not fitted"
+    digests = {kind: loaded.estimator.law_digest_ for kind, loaded in champions.estimators.items()}
+    if len(set(digests.values())) > 1:
+        return (
+            "the estimators were trained under different law tables ("
+            + ", ".join(f"{k}: {d}" for k, d in digests.items())
+            + "): retrain them together with `exposure train`"
+        )
     try:
-        if champions.ready_for(CRIMINAL_TARGETS):
-            names = {
-                t: list(champions.models[t].estimator.featurizer_.get_feature_names_out())
-                for t in CRIMINAL_TARGETS
-            }
-            for t in ("probation", "fine_yuan"):
-                if names[t] != names["custodial_months"]:
-                    return f"{t} v{champions.models[t].version}: its features differ from custodial_months'"
+        if champions.ready_for(["criminal"]):
             case = CriminalCase.model_validate(examples.CRIMINAL_CASE)
             answer = champions.estimate_criminal([case], k=1)[0]
             for key in ("custodial_months", "fine_yuan"):
@@ -61,7 +61,7 @@ def check(champions: ChampionSet) -> str | None:
                 if not 0.0 <= answer[key] <= 1.0:  # NaN fails too
                     return f"criminal example: {key} is not a probability"
             CriminalEstimate.model_validate(answer)
-        if champions.ready_for(CIVIL_TARGETS):
+        if champions.ready_for(["civil"]):
             answer = champions.estimate_civil([CivilCase.model_validate(examples.CIVIL_CASE)], k=1)[0]
             if problem := _interval(answer, "awarded_total_yuan"):
                 return f"civil example: {problem}"

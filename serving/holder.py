@@ -29,12 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from features.store import CHAMPION_ALIAS, TARGETS, registered_name
+from features.store import CHAMPION_ALIAS, KINDS, registered_name
 from serving import cache, canary
-from serving.estimate import ChampionSet, NoChampionError, is_not_found
+from serving.estimate import TRAIN_COMMAND, ChampionSet, NoChampionError, is_not_found
 
 log = logging.getLogger("exposure.serving")
-TRAIN_COMMAND = "exposure train"
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,11 @@ class Snapshot:
 
     @property
     def ready(self) -> bool:
-        return self.champions is not None and self.champions.ready_for(TARGETS)
+        return self.champions is not None and self.champions.ready_for(KINDS)
 
     def versions(self) -> dict[str, str | None]:
         loaded = self.champions.versions() if self.champions is not None else {}
-        return {t: loaded.get(t) for t in TARGETS}
+        return {k: loaded.get(k) for k in KINDS}
 
     def reason(self) -> str | None:
         """Why the service is not ready (None when it is)."""
@@ -113,21 +112,19 @@ class ModelHolder:
         return self._client
 
     def registry_versions(self) -> dict[str, str | None]:
-        """Version behind ``exposure-<target>@champion`` per target (None: none registered). Raises when the store
+        """Version behind ``exposure-<kind>@champion`` per kind (None: none registered). Raises when the store
         cannot be asked (unreachable, not a store)."""
         from mlflow.exceptions import MlflowException
 
         client = self._registry()
         out: dict[str, str | None] = {}
-        for target in TARGETS:
+        for kind in KINDS:
             try:
-                out[target] = str(
-                    client.get_model_version_by_alias(registered_name(target), CHAMPION_ALIAS).version
-                )
+                out[kind] = str(client.get_model_version_by_alias(registered_name(kind), CHAMPION_ALIAS).version)
             except MlflowException as exc:
                 if not is_not_found(exc):
                     raise
-                out[target] = None
+                out[kind] = None
         return out
 
     def load(self) -> Snapshot:
@@ -166,7 +163,7 @@ class ModelHolder:
         return self.snapshot
 
     def _save_cache(self, champions: ChampionSet) -> None:
-        if self.cache_dir is None or not champions.models:
+        if self.cache_dir is None or not champions.estimators:
             return
         try:
             if cache.save(champions, self.cache_dir):
@@ -188,7 +185,7 @@ class ModelHolder:
             log.warning("cached champions refused: %s", problem)
             return None
         note = f"{why}; serving the last good champions, cached at {_when(saved_at)}"
-        log.warning("%s: %s", note, _versions_text({t: m.version for t, m in champions.models.items()}))
+        log.warning("%s: %s", note, _versions_text(dict(champions.versions())))
         return replace(
             previous,
             champions=champions,

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from prometheus_client.metrics_core import Metric
 
-    from serving.holder import ModelHolder
+from features.model.answer import KIND_TARGETS
+from serving.holder import ModelHolder
 
 log = logging.getLogger("exposure.serving")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
@@ -69,9 +70,10 @@ class _ModelCollector(Collector):
         version = GaugeMetricFamily(
             "exposure_model_version", "Loaded champion version per target (absent: none)", labels=["target"]
         )
-        for target, value in snapshot.versions().items():
+        for kind, value in snapshot.versions().items():
             if value is not None and value.isdigit():
-                version.add_metric([target], float(value))
+                for target in KIND_TARGETS[kind]:  # a target's champion is its kind's estimator
+                    version.add_metric([target], float(value))
         yield version
         reloads = GaugeMetricFamily("exposure_model_reloads", "Champion swaps since start")
         reloads.add_metric([], float(snapshot.reloads))

@@ -115,29 +115,46 @@ class CivilDriver(BaseModel):
 
 
 class SimilarCase(BaseModel):
-    """A real case from the training data. Reference only: under the SPC similar-case guidance only guiding cases
-    bind."""
+    """A real case from the training data. Under the SPC similar-case guidance courts shall refer to guiding cases
+    (指导性案例); every other case is reference only."""
 
     case_id: str
     summary: str | None
     court: str | None
     year: int | None
+    case_number: str | None = Field(None, description="Case number (案号) where known")
     outcome: dict[str, Any] = Field(description="What the court decided (months, yuan, penalty kind)")
     source_url: str | None
     source_title: str | None
+    source_kind: str | None = Field(
+        None,
+        description="Where the source stands: official, press, law_firm, secondary (a repost), title_only; "
+        "among equally similar cases the better source comes first",
+    )
+    authority: str = Field(
+        "published",
+        description="guiding_case (指导性案例: courts shall refer to it), case_library (人民法院案例库), "
+        "procuratorate_guiding (检例) or published (any other published case)",
+    )
     similarity: float = Field(description="1 / (1 + RMS distance in standardized feature space), in (0, 1]")
-    reference_only: Literal[True] = True
+    reference_only: bool = Field(True, description="False only for guiding cases, which courts shall refer to")
 
 
 class ModelInfo(BaseModel):
     """The model behind a figure and the data it was trained on."""
 
-    name: str = Field(description="Registered model name")
+    name: str = Field(description="Registered model name (exposure-criminal or exposure-civil)")
     version: str
     run_id: str
     family: str
-    dataset_digest: str | None = Field(description="MLflow digest of the training data")
+    dataset_digest: str | None = Field(description="Digest of the training cases of this target")
     n_train: int | None = Field(description="Training cases")
+
+
+class LawInfo(BaseModel):
+    """The law table the answer was computed under (the estimator's, fixed when it was trained)."""
+
+    digest: str = Field(description="Digest of the law table (thresholds, ranges, readings)")
 
 
 class ModelCard(ModelInfo):
@@ -161,6 +178,7 @@ class CriminalEstimate(BaseModel):
     model: dict[str, ModelInfo] = Field(
         description="Champion per target: name, version, MLflow run id, training data digest and size"
     )
+    law: LawInfo | None = Field(None, description="The law table the answer was computed under")
     disclaimer: str
     extraction: Extraction | None = Field(
         None, description='When the body was {"facts": ...}: the fields read from the text, with evidence spans'
@@ -179,6 +197,7 @@ class CivilEstimate(BaseModel):
     drivers: list[CivilDriver]
     similar_cases: list[SimilarCase]
     model: dict[str, ModelInfo]
+    law: LawInfo | None = Field(None, description="The law table the answer was computed under")
     disclaimer: str
 
 
@@ -297,6 +316,24 @@ class RefusedSwap(BaseModel):
     retry: bool = Field(description="True: it failed to load and is tried again every poll")
 
 
+class EstimatorData(BaseModel):
+    name: str = Field(description="Name of the training data (e.g. seeds)")
+    n_cases: int
+    digest: str
+
+
+class EstimatorCard(BaseModel):
+    """A kind's estimator: its models were trained together on one featurization and one law table."""
+
+    name: str
+    version: str
+    run_id: str
+    law_digest: str
+    features_digest: str
+    data: EstimatorData
+    parts: list[str] = Field(description="The targets it answers")
+
+
 class ModelsResponse(BaseModel):
     model_config = _examples(
         {
@@ -331,8 +368,13 @@ class ModelsResponse(BaseModel):
     )
 
     ready: bool
-    models: dict[str, ModelCard]
-    missing: dict[str, str] = Field(description="Targets without a champion, with the reason")
+    models: dict[str, ModelCard] = Field(
+        description="Per target: the part of its kind's estimator that answers it"
+    )
+    estimators: dict[str, EstimatorCard] = Field(
+        default_factory=dict, description="Per kind (criminal, civil): the loaded estimator, one promoted unit"
+    )
+    missing: dict[str, str] = Field(description="Kinds without a champion, with the reason")
     loaded_at: float | None = Field(description="Unix time the loaded champions were read")
     checked_at: float | None = Field(description="Unix time the registry was last checked")
     reloads: int = Field(description="Champion swaps since start")

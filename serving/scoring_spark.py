@@ -1,13 +1,21 @@
-"""Batch scoring on Spark (``exposure batch score --engine spark``): the champions' MLflow pyfunc models run as
-``mlflow.pyfunc.spark_udf`` over a Spark DataFrame of case rows, so the same model serves both engines.
+"""Batch scoring on Spark (``exposure batch score --engine spark``): the same function as the local engine
+(:func:`features.model.batch.score_batch`) runs in ``mapInArrow`` on every executor, over the champions'
+estimators, so that both engines write the same numbers for the same row.
+
+Where the model comes from: the driver loads the registered champions (``exposure-criminal@champion``,
+``exposure-civil@champion``) once from the tracking store, pins their versions for the whole job, and broadcasts
+the fitted estimators; each executor's Python worker unpickles them once (cached for the worker's life), so
+executors need no access to the tracking store. On a cluster the work spreads by partitions: a file is split
+into at least as many partitions as the default parallelism (``spark.default.parallelism``: all cores of all
+executors), each partition's Arrow batches (``spark.sql.execution.arrow.maxRecordsPerBatch``, default 10,000
+rows) are scored on the executor that holds it, and the output is written in parallel.
 
 The session is ``local[*]`` unless a master is given (``--master``) or configured the usual Spark ways
-(``spark-submit``, ``SPARK_HOME/conf/spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``). Input: Parquet, JSON lines
-or CSV (one file or a folder of part files); list fields stay arrays (CSV: JSON text, parsed here) and
-``records_by_type`` is passed as JSON text. Output: a folder of part files in the format of the ``--out``
-suffix (Spark's layout; pandas and pyarrow read it as one table) with the columns of
-``serving.scoring.OUTPUT_COLUMNS``; bad rows keep their ``case_id`` and carry ``error``, as in the local engine.
-Rows are not kept in input order.
+(``spark-submit``, ``SPARK_HOME/conf/spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``). Input: Parquet (arrays and
+maps as such), CSV (the one reader's text conventions: JSON or ``;``-separated lists) or JSON lines (read as text
+and parsed by the one reader, so a malformed line gets the local engine's error). Output: a folder of part files
+in the format of the ``--out`` suffix (Spark's layout; pandas and pyarrow read it as one table) with the columns of
+:data:`features.model.batch.OUTPUT_COLUMNS`. Rows are not kept in input order.
 """
 
 from __future__ import annotations
@@ -15,33 +23,30 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from features.law.schema import CivilCase, CriminalCase
-from features.model.estimators import TARGET_KIND
-from features.model.flavor import input_schema
-from features.store import CHAMPION_ALIAS, registered_name, tracking_uri
-from features.tables import TABLE_PROVENANCE_COLUMNS
-from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS
-from serving.scoring import CUSTODIAL_THRESHOLD_MONTHS, MAX_EXAMPLES, OUTPUT_COLUMNS, BatchSummary, check_paths
+import joblib
+import pyarrow as pa
 
-PYFUNC_RESULT = (
-    "case_id STRING, target STRING, point DOUBLE, low DOUBLE, high DOUBLE, level DOUBLE, "
-    "p_le_36_months DOUBLE, probability DOUBLE, error STRING"
-)
-LIST_COLUMNS = ("data_types", "conduct", "other_charges")
-EXTRA_FIELD = "Extra inputs are not permitted"
-READ_ERROR = "_read_error"
+from features.model.batch import OUTPUT_COLUMNS, output_schema, score_batch
+from features.store import tracking_uri
+from features.tables import parse_json_line
+from serving.estimate import ChampionSet
+from serving.scoring import MAX_EXAMPLES, BatchSummary, check_paths
+
+JSON_TEXT = "value"  # the column of spark.read.text
 
 _SESSION: Any = None
+_WORKER_ESTIMATORS: dict[str, dict[str, Any]] = {}  # job token -> estimators, per Python worker
 
 
 def _quiet() -> None:
-    # PySpark warns about pandas >= 3 on every UDF call; the paths used here are covered by the tests
+    # PySpark warns about pandas >= 3 on every batch; the paths used here are covered by the tests
     warnings.filterwarnings("ignore", message=".*does not yet fully support pandas.*", category=FutureWarning)
-    warnings.filterwarnings("ignore", message='.*env_manager="local".*')
 
 
 def spark_session(master: str | None = None, app_name: str = "exposure-batch") -> Any:
@@ -72,206 +77,60 @@ def spark_session(master: str | None = None, app_name: str = "exposure-batch") -
 
 
 def read_frame(spark: Any, source: Path) -> Any:
-    """The input as a Spark DataFrame of case columns (lists as arrays, ``records_by_type`` as JSON text)."""
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
+    """The input as a Spark DataFrame: Parquet and CSV columns as Spark reads them, JSON lines as one text column."""
     path = str(source)
-    suffix = source.suffix
+    suffix = source.suffix.lower()
     if suffix == ".parquet":
-        frame = spark.read.parquet(path)
-    elif suffix == ".csv":
-        frame = spark.read.option("header", "true").option("multiLine", "true").option("escape", '"').csv(path)
-    else:
-        frame = spark.read.option("mode", "PERMISSIVE").json(path)
-    frame = frame.drop(*[c for c in TABLE_PROVENANCE_COLUMNS if c in frame.columns])
-    if "_corrupt_record" in frame.columns:  # JSON lines that are not one JSON object (PERMISSIVE mode)
-        frame = frame.withColumn(
-            READ_ERROR,
-            F.when(F.col("_corrupt_record").isNotNull(), F.lit("(line): not valid JSON or not one JSON object")),
-        ).drop("_corrupt_record")
-    else:
-        frame = frame.withColumn(READ_ERROR, F.lit(None).cast("string"))
-    for name in LIST_COLUMNS:
-        if name in frame.columns and isinstance(frame.schema[name].dataType, T.StringType):
-            frame = frame.withColumn(name, F.from_json(F.col(name), T.ArrayType(T.StringType())))
-    if "records_by_type" in frame.columns and not isinstance(
-        frame.schema["records_by_type"].dataType, T.StringType
-    ):
-        frame = frame.withColumn("records_by_type", F.to_json(F.col("records_by_type")))
-    if "case_id" in frame.columns:
-        frame = frame.withColumn("case_id", F.col("case_id").cast("string"))
-    else:
-        frame = frame.withColumn("case_id", F.lit(None).cast("string"))
-    return frame
+        return spark.read.parquet(path)
+    if suffix == ".csv":
+        # every cell as text, as the one reader reads a CSV
+        return spark.read.option("header", "true").option("multiLine", "true").option("escape", '"').csv(path)
+    return spark.read.text(path)
 
 
-def _udf(spark: Any, target: str, uri: str) -> Any:
-    import mlflow
+def _spark_schema() -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    model_uri = f"models:/{registered_name(target)}@{CHAMPION_ALIAS}"
-    return mlflow.pyfunc.spark_udf(spark, model_uri, result_type=PYFUNC_RESULT, env_manager="local")
+    return from_arrow_schema(output_schema())
 
 
-def _extra_fields_error(frame: Any, allowed: set[str]) -> Any:
-    """``field: Extra inputs are not permitted`` for each non-null column the case model does not know (the
-    local engine's schema refuses them too); null when there is none."""
-    from pyspark.sql import functions as F
-
-    extras = [c for c in frame.columns if c not in allowed and not c.startswith("_")]
-    if not extras:
-        return F.lit(None).cast("string")
-    parts = [F.when(F.col(f"`{c}`").isNotNull(), F.lit(f"{c}: {EXTRA_FIELD}")) for c in extras]
-    joined = F.concat_ws("; ", *parts)
-    return F.when(joined == "", F.lit(None)).otherwise(joined)
+def _rows_of(batch: pa.RecordBatch) -> list[Any]:
+    if batch.schema.names == [JSON_TEXT]:
+        return [
+            parse_json_line(0, line)[1]
+            for line in batch.column(0).to_pylist()
+            if line is not None and line.strip()
+        ]
+    return batch.to_pylist()
 
 
-def _udf_error(col: Any) -> Any:
-    """The pyfunc's ``error``; pandas >= 3 stores a missing string as NaN, which arrives as the text 'nan'."""
-    from pyspark.sql import functions as F
+def _scorer(broadcast: Any, token: str) -> Any:
+    """The ``mapInArrow`` function: the broadcast estimators (unpickled once per worker) over each Arrow batch."""
 
-    return F.when(col.isin("nan", "None", ""), F.lit(None).cast("string")).otherwise(col)
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        estimators = _WORKER_ESTIMATORS.get(token)
+        if estimators is None:
+            import io
 
+            estimators = joblib.load(io.BytesIO(broadcast.value))
+            _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
+            _WORKER_ESTIMATORS[token] = estimators
+        for batch in batches:
+            json_text = batch.schema.names == [JSON_TEXT]  # JSON has no NaN: refused there, missing in Parquet
+            yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text)
 
-def _criminal_proceeding() -> Any:
-    """``criminal`` for rows of the criminal branch, null for an unknown proceeding (an input value: not echoed)."""
-    from pyspark.sql import functions as F
-
-    known = F.col("proceeding").isNull() | (F.col("proceeding") == "criminal")
-    return F.when(known, F.lit("criminal")).otherwise(F.lit(None).cast("string"))
-
-
-def _join_errors(*cols: Any) -> Any:
-    from pyspark.sql import functions as F
-
-    joined = F.concat_ws("; ", *cols)
-    return F.when(joined == "", F.lit(None).cast("string")).otherwise(joined)
+    return score
 
 
-def _no_champion(missing: list[str]) -> str:
-    return "(model): no champion for " + ", ".join(missing) + "; run `exposure train`"
+def score_frame(spark: Any, frame: Any, champions: ChampionSet) -> Any:
+    """The output DataFrame (``OUTPUT_COLUMNS``) of a DataFrame of case rows, scored with ``champions``."""
+    import io
 
-
-def score_frame(spark: Any, frame: Any, uri: str | None = None, available: set[str] | None = None) -> Any:
-    """The output DataFrame (``OUTPUT_COLUMNS``) of a DataFrame of case rows."""
-    from pyspark.sql import functions as F
-
-    uri = uri or tracking_uri()
-    if available is None:
-        available = _available_targets(uri)
-    if READ_ERROR not in frame.columns:
-        frame = frame.withColumn(READ_ERROR, F.lit(None).cast("string"))
-    if "proceeding" not in frame.columns:
-        frame = frame.withColumn("proceeding", F.lit(None).cast("string"))
-    is_civil = F.col("proceeding").isin("civil", "public_interest")
-    null = F.lit(None).cast("double")
-    branches = []
-
-    # criminal (and rows whose proceeding is missing or unknown: validation reports the latter)
-    crim = frame.filter(~is_civil | F.col("proceeding").isNull())
-    crim_inputs = [str(n) for n in input_schema("criminal").input_names() if str(n) in crim.columns]
-    # unknown non-null columns, for rows that are criminal (a row with an unknown proceeding gets only that error)
-    extra = F.when(
-        F.col("proceeding").isNull() | (F.col("proceeding") == "criminal"),
-        _extra_fields_error(crim, set(CriminalCase.model_fields)),
-    )
-    missing = [t for t in CRIMINAL_TARGETS if t not in available]
-    if missing:
-        crim_out = crim.select(
-            "case_id",
-            _criminal_proceeding().alias("proceeding"),
-            F.coalesce(F.col(READ_ERROR), F.lit(_no_champion(missing))).alias("error"),
-        )
-    else:
-        args = F.struct(*[F.col(c) for c in crim_inputs])  # named: the UDF maps unnamed columns by position
-        scored = crim.select(
-            "case_id",
-            _criminal_proceeding().alias("proceeding"),
-            F.col(READ_ERROR),
-            extra.alias("_extra"),
-            *[_udf(spark, t, uri)(args).alias(t) for t in CRIMINAL_TARGETS],
-        )
-        udf_error = _udf_error(F.col("custodial_months.error"))
-        ok = udf_error.isNull() & F.col("_extra").isNull() & F.col(READ_ERROR).isNull()
-        p_le = F.col("custodial_months.p_le_36_months")
-
-        def when_ok(col: Any) -> Any:
-            return F.when(ok, col).otherwise(null)
-
-        crim_out = scored.select(
-            "case_id",
-            "proceeding",
-            when_ok(F.col("custodial_months.point")).alias("custodial_months_point"),
-            when_ok(F.col("custodial_months.low")).alias("custodial_months_low"),
-            when_ok(F.col("custodial_months.high")).alias("custodial_months_high"),
-            when_ok(F.col("custodial_months.level")).alias("custodial_months_level"),
-            when_ok(p_le).alias("p_custodial_le_36_months"),
-            # P(probation) <= P(term <= 36 months) (Criminal Law Art. 72), as in the local engine
-            when_ok(F.least(F.col("probation.probability"), p_le)).alias("probation_probability"),
-            when_ok(F.col("fine_yuan.point")).alias("fine_yuan_point"),
-            when_ok(F.col("fine_yuan.low")).alias("fine_yuan_low"),
-            when_ok(F.col("fine_yuan.high")).alias("fine_yuan_high"),
-            when_ok(F.col("fine_yuan.level")).alias("fine_yuan_level"),
-            F.when(F.col(READ_ERROR).isNotNull(), F.col(READ_ERROR))
-            .otherwise(_join_errors(udf_error, F.col("_extra")))
-            .alias("error"),
-        )
-    branches.append(crim_out)
-
-    civ = frame.filter(is_civil)
-    civ_inputs = [str(n) for n in input_schema("civil").input_names() if str(n) in civ.columns]
-    extra = _extra_fields_error(civ, set(CivilCase.model_fields))
-    if "awarded_total_yuan" not in available:
-        civ_out = civ.select("case_id", "proceeding", F.lit(_no_champion(list(CIVIL_TARGETS))).alias("error"))
-    else:
-        udf = _udf(spark, "awarded_total_yuan", uri)
-        scored = civ.select(
-            "case_id",
-            "proceeding",
-            extra.alias("_extra"),
-            udf(F.struct(*[F.col(c) for c in civ_inputs])).alias("a"),
-        )
-        udf_error = _udf_error(F.col("a.error"))
-        ok = udf_error.isNull() & F.col("_extra").isNull()
-        civ_out = scored.select(
-            "case_id",
-            "proceeding",
-            *[
-                F.when(ok, F.col(f"a.{k}")).otherwise(null).alias(f"awarded_total_yuan_{k}")
-                for k in ("point", "low", "high", "level")
-            ],
-            _join_errors(udf_error, F.col("_extra")).alias("error"),
-        )
-    branches.append(civ_out)
-
-    def complete(df: Any) -> Any:
-        return df.select(
-            *[
-                F.col(c)
-                if c in df.columns
-                else F.lit(None).cast("string" if c in ("case_id", "proceeding", "error") else "double").alias(c)
-                for c in OUTPUT_COLUMNS
-            ]
-        )
-
-    return complete(branches[0]).unionByName(complete(branches[1]))
-
-
-def _available_targets(uri: str) -> set[str]:
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    out = set()
-    for target in TARGET_KIND:
-        try:
-            client.get_model_version_by_alias(registered_name(target), CHAMPION_ALIAS)
-        except MlflowException:
-            continue
-        out.add(target)
-    return out
+    buffer = io.BytesIO()
+    joblib.dump({kind: loaded.estimator for kind, loaded in champions.estimators.items()}, buffer)
+    broadcast = spark.sparkContext.broadcast(buffer.getvalue())
+    token = uuid.uuid4().hex
+    return frame.mapInArrow(_scorer(broadcast, token), _spark_schema()).select(*OUTPUT_COLUMNS)
 
 
 def score_spark(source: Path, out: Path, master: str | None = None, uri: str | None = None) -> BatchSummary:
@@ -283,9 +142,8 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
     if out.exists() and not (out.is_dir() and ((out / "_SUCCESS").exists() or not any(out.iterdir()))):
         # Spark's overwrite deletes the path first: only ever an earlier Spark output (or an empty folder)
         raise RuntimeError(f"{out} exists and is not a Spark output folder; choose another --out")
-    uri = uri or tracking_uri()
-    available = _available_targets(uri)
-    if not available:
+    champions = ChampionSet.load(uri or tracking_uri())
+    if not champions.estimators:
         raise RuntimeError("no champion is registered: run `exposure train` (it registers champions)")
     t0 = time.perf_counter()
     spark = spark_session(master)
@@ -294,7 +152,7 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
     if frame.rdd.getNumPartitions() < cores:
         # a small file is one split: spread its rows so that every core runs the models
         frame = frame.repartition(cores)
-    scored = score_frame(spark, frame, uri, available)
+    scored = score_frame(spark, frame, champions)
     fmt = {".parquet": "parquet", ".jsonl": "json", ".csv": "csv"}[out.suffix]
     writer = scored.write.mode("overwrite").format(fmt)
     if fmt == "csv":
@@ -307,8 +165,8 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
         else (spark.read.option("header", "true").csv(str(out)) if fmt == "csv" else spark.read.json(str(out)))
     )
     summary = BatchSummary(engine="spark", input=str(source), out=str(out), seconds=seconds)
-    summary.rows_in = int(read_frame(spark, source).count())
     counts = written.agg(F.count(F.lit(1)).alias("n"), F.count("error").alias("bad")).collect()[0]
+    summary.rows_in = int(counts["n"])
     summary.rows_failed = int(counts["bad"])
     summary.rows_scored = int(counts["n"]) - summary.rows_failed
     if summary.rows_failed:
@@ -330,4 +188,4 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
     return summary
 
 
-__all__ = ["CUSTODIAL_THRESHOLD_MONTHS", "read_frame", "score_frame", "score_spark", "spark_session"]
+__all__ = ["read_frame", "score_frame", "score_spark", "spark_session"]

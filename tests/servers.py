@@ -91,9 +91,9 @@ def registry_client(home: Path) -> Any:
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def register_again(client: Any, target: str, version: str) -> str:
-    """Register the model of ``target``'s ``version`` again as a new version and move the champion alias there."""
-    name = registered_name(target)
+def register_again(client: Any, kind: str, version: str) -> str:
+    """Register the estimator of ``kind``'s ``version`` again as a new version and move the champion alias there."""
+    name = registered_name(kind)
     old = client.get_model_version(name, version)
     model = client.get_logged_model(str(old.source).removeprefix("models:/"))
     new = client.create_model_version(name, source=model.artifact_location, run_id=old.run_id)

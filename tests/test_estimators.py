@@ -26,16 +26,21 @@ def _months(cases: list[CriminalCase]) -> list[float]:
 @pytest.mark.parametrize("family", ["ridge", "forest"])
 def test_fast_regression_path_equals_sklearn_predict(criminal: list[CriminalCase], family: Family) -> None:
     model = OutcomeRegressor("custodial_months", family).fit(criminal, _months(criminal))
-    cases, bands, feats = model._prepare(criminal)
+    prepared = model.prepare(criminal)
     assert model.model_ is not None  # ridge and forest learn (only the baseline has no model)
-    np.testing.assert_allclose(model._raw(feats, cases, bands), model.model_.predict(feats), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        model._raw(prepared.feats, prepared.cases, prepared.bands),
+        model.model_.predict(prepared.feats),
+        rtol=1e-9,
+        atol=1e-9,
+    )
 
 
 def test_fast_probation_path_equals_calibrated_predict_proba(criminal: list[CriminalCase]) -> None:
     custodial = [c for c in criminal if c.custodial_months]
     y = [int(bool(c.probation_months)) for c in custodial]
     model = ProbationClassifier("logistic").fit(custodial, y)
-    feats = model.featurizer_.transform_cases(custodial)
+    feats = model.prepare(custodial).feats
     fast = model._fast_logistic(feats)
     assert fast is not None
     np.testing.assert_allclose(fast, model.model_.predict_proba(feats)[:, 1], rtol=1e-9, atol=1e-12)
@@ -45,29 +50,29 @@ def test_estimates_are_repeatable_and_inside_the_legal_range(criminal: list[Crim
     model = OutcomeRegressor("custodial_months", "forest").fit(
         criminal, _months(criminal), groups=[c.group_id for c in criminal]
     )
-    prepared = model._prepare(criminal)
-    first = model.estimate_prepared(*prepared, threshold=36.0)
-    second = model.estimate_prepared(*prepared, threshold=36.0)
+    prepared = model.prepare(criminal)
+    first = model.estimate(prepared, threshold=36.0)
+    second = model.estimate(prepared, threshold=36.0)
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
-    for band, low, point, high in zip(prepared[1], first["low"], first["point"], first["high"], strict=True):
+    for band, low, point, high in zip(prepared.bands, first["low"], first["point"], first["high"], strict=True):
         assert band is not None  # every criminal case has a statutory band
         legal_low, legal_high = band.custodial_range_months
         # the point stays in the band; the interval may reach down to the Art. 63 floor, never above the maximum
         assert MITIGATED_FLOOR_MONTHS <= low <= point <= high <= legal_high and legal_low <= point
     # below the minimum only where the band has one; P(term <= 36) agrees with the interval
-    assert any(low < b.custodial_range_months[0] for b, low in zip(prepared[1], first["low"], strict=True) if b)
+    assert any(low < b.custodial_range_months[0] for b, low in zip(prepared.bands, first["low"], strict=True) if b)
     for low, p in zip(first["low"], first["p_le_threshold"], strict=True):
         assert p > 0.0 or low >= 36  # an interval reaching below 36 months cannot say P(term <= 36) = 0
 
 
 def test_drivers_add_up_to_point_minus_base_for_forest(criminal: list[CriminalCase]) -> None:
     model = OutcomeRegressor("custodial_months", "forest").fit(criminal, _months(criminal))
-    cases, bands, feats = model._prepare(criminal[:5])
+    prepared = model.prepare(criminal[:5])
     assert model.forest_tables_ is not None and model.model_ is not None
-    phi, bias = model.forest_tables_.contributions_of(feats)
-    np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(feats), rtol=1e-9)
-    drivers = model.drivers(feats, cases, bands)
+    phi, bias = model.forest_tables_.contributions_of(prepared.feats)
+    np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(prepared.feats), rtol=1e-9)
+    drivers = model.drivers(prepared)
     assert all(d and {"feature", "contribution", "value"} <= set(d[0]) for d in drivers)
 
 
@@ -86,7 +91,8 @@ def test_custodial_intervals_are_calibrated_per_group_of_bands(criminal: list[Cr
     model = OutcomeRegressor("custodial_months", "ridge").fit(
         criminal, _months(criminal), groups=[c.group_id for c in criminal]
     )
-    cases, bands, _ = model._prepare(criminal)
+    prepared = model.prepare(criminal)
+    cases, bands = prepared.cases, prepared.bands
     labels = model._bins(cases, bands)
     groups = model.calibration_groups_
     assert model.mondrian_ == bool(groups)

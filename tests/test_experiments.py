@@ -16,7 +16,6 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
-from experiments.csvdata import load_csv
 from experiments.definition import (
     BUILTIN_FEATURE_SETS,
     DefinitionError,
@@ -24,15 +23,15 @@ from experiments.definition import (
     parse_definition,
     shipped_definitions,
 )
-from experiments.selection import make_selected_estimator
+from experiments.selection import featurizer_for
 from experiments.sources import DataError, load_experiment_data
 from experiments.stats import paired_comparison
 from features.law.schema import CriminalCase
 from features.model.estimators import OutcomeRegressor
-from features.tables import load_seeds
-from training.evaluate import cross_validate
+from features.model.targets import target_data
+from features.tables import load_seeds, load_table
+from training.evaluate import cross_validate, make_estimator
 from training.splits import RepeatedGroupKFold
-from training.targets import target_data
 
 if TYPE_CHECKING:  # the runner is imported where the tiny experiment runs
     from experiments.runner import ExperimentRun
@@ -183,18 +182,18 @@ def test_feature_sets_select_what_the_learner_sees() -> None:
         "log_gains_multiple",
         "n_rules",
     } <= set(statutory)
-    est = make_selected_estimator("custodial_months", "ridge", None, 0.8, 0, statutory)
+    est = make_estimator("custodial_months", "ridge", None, 0.8, 0, featurizer_for("custodial_months", statutory))
     est.fit(data.cases, data.y, groups=data.groups)
     assert est.model_ is not None
     assert est.model_[-1].n_features_in_ == len(statutory) and est.feature_names_ == list(statutory)
     assert est.predict(data.cases[:3]).shape == (3,)
-    # without a selection the subclass is the plain estimator
+    # without a selection the model is the plain one
     plain = OutcomeRegressor(target="custodial_months", family="ridge").fit(data.cases, data.y, groups=data.groups)
-    same = make_selected_estimator("custodial_months", "ridge", None, 0.8, 0, None)
+    same = make_estimator("custodial_months", "ridge", None, 0.8, 0, featurizer_for("custodial_months", None))
     same.fit(data.cases, data.y, groups=data.groups)
     np.testing.assert_allclose(same.predict(data.cases), plain.predict(data.cases))
     prob = target_data(cases, "probation")
-    clf = make_selected_estimator("probation", "logistic", None, 0.8, 0, statutory)
+    clf = make_estimator("probation", "logistic", None, 0.8, 0, featurizer_for("probation", statutory))
     clf.fit(prob.cases, prob.y, groups=prob.groups)
     assert clf.featurizer_.n_features_out_ == len(statutory)
     assert clf.predict_proba(prob.cases[:4]).shape == (4, 2)
@@ -217,7 +216,7 @@ CSV = (
 def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
     path.write_text(CSV, encoding="utf-8")
-    loaded = load_csv(path)
+    loaded = load_table(path)
     by_id = {c.case_id: c for c in loaded.cases}
     assert set(by_id) == {"c1", "c2", "v1"}
     c1, c2, v1 = by_id["c1"], by_id["c2"], by_id["v1"]
@@ -231,7 +230,7 @@ def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path: Path
     assert set(errors) == {5, 6, 7, 9}
     assert "records_total" in errors[5] and "-5" not in errors[5]
     assert "data_types" in errors[6] and "spaceships" not in errors[6]
-    assert "duplicate of the row at line 2" in errors[7]
+    assert f"duplicate of the row at {path}:2" in errors[7]
     assert "cells but the header has" in errors[9]
     assert all(e.path == str(path) for e in loaded.errors)
 
@@ -239,7 +238,7 @@ def test_csv_loader_reads_our_schema_and_reports_bad_rows_by_line(tmp_path: Path
 def test_csv_header_problems_are_reported_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("case_id,recordz_total\nc1,5\n", encoding="utf-8")
-    loaded = load_csv(path)
+    loaded = load_table(path)
     assert not loaded.cases
     assert [(e.line, "recordz_total" in e.reason) for e in loaded.errors] == [(1, True)]
 

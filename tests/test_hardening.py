@@ -26,7 +26,7 @@ import joblib
 import pytest
 from servers import Server, app_env, free_port, register_again, registry_client, start, uvicorn_command
 
-from features.store import CHAMPION_ALIAS, TARGETS, registered_name
+from features.store import CHAMPION_ALIAS, KINDS, registered_name
 from serving.schemas import CivilBatchResponse, CriminalBatchResponse, CriminalEstimate, ModelsResponse, Readiness
 
 pytestmark = pytest.mark.slow
@@ -56,7 +56,7 @@ def _start(name: str, env: dict[str, str], logs: Path, port: int) -> Server:
 def _register_again(home: Path, versions: dict[str, str]) -> dict[str, str]:
     """Register the models of ``versions`` again as new versions and move the champion aliases there."""
     client = registry_client(home)
-    return {target: register_again(client, target, version) for target, version in versions.items()}
+    return {kind: register_again(client, kind, version) for kind, version in versions.items()}
 
 
 def _schemathesis() -> str:
@@ -225,12 +225,12 @@ def test_tracking_store_unreachable_at_start_serves_the_cached_champions(
     with server.client() as client:
         models = ModelsResponse.model_validate(client.get("/v1/models").json())
         assert models.source == "cache" and models.note == ready.reason and models.cached_at
-        assert {t: c.version for t, c in models.models.items()} == servers["initial"]
+        assert {k: c.version for k, c in models.estimators.items()} == servers["initial"]
         assert all(c.run_id and c.dataset_digest and c.metrics for c in models.models.values())
         r = client.post("/v1/criminal/estimate", json=CRIMINAL)
         assert r.status_code == 200, r.text
         answer = CriminalEstimate.model_validate(r.json())
-        assert answer.model["custodial_months"].version == servers["initial"]["custodial_months"]
+        assert answer.model["custodial_months"].version == servers["initial"]["criminal"]
         assert client.post("/v1/civil/estimate", json=CIVIL).status_code == 200
         assert "exposure_models_from_cache 1.0" in client.get("/metrics").text
         time.sleep(1.2)  # a few polls of the dead store: still serving
@@ -239,16 +239,16 @@ def test_tracking_store_unreachable_at_start_serves_the_cached_champions(
 
 
 # ------------------------------------------------------------------------------------------------ broken champion
-def _register_broken(home: Path, target: str, good: str, how: str, tmp: Path) -> str:
-    """Register a copy of version ``good`` of ``target`` whose estimator artifact is broken (``wrong-object``: a
+def _register_broken(home: Path, kind: str, good: str, how: str, tmp: Path) -> str:
+    """Register a copy of version ``good`` of ``kind``'s estimator whose artifact is broken (``wrong-object``: a
     joblib of a dict; ``garbled``: bytes that are no pickle) and move the champion alias to it."""
     client = registry_client(home)
-    name = registered_name(target)
+    name = registered_name(kind)
     old = client.get_model_version(name, good)
     source = Path(
         client.get_logged_model(str(old.source).removeprefix("models:/")).artifact_location.removeprefix("file://")
     )
-    broken = tmp / f"{target}-{how}"
+    broken = tmp / f"{kind}-{how}"
     shutil.copytree(source, broken)
     (artifact,) = broken.rglob("estimator.joblib")
     if how == "wrong-object":
@@ -260,14 +260,14 @@ def _register_broken(home: Path, target: str, good: str, how: str, tmp: Path) ->
     return str(new.version)
 
 
-def _wait_refused(client: httpx.Client, target: str, version: str, timeout: float = 30.0) -> ModelsResponse:
+def _wait_refused(client: httpx.Client, kind: str, version: str, timeout: float = 30.0) -> ModelsResponse:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         models = ModelsResponse.model_validate(client.get("/v1/models").json())
-        if models.refused is not None and models.refused.versions.get(target) == version:
+        if models.refused is not None and models.refused.versions.get(kind) == version:
             return models
         time.sleep(0.1)
-    pytest.fail(f"no refusal of {target} v{version}: {client.get('/v1/models').json()}")
+    pytest.fail(f"no refusal of {kind} v{version}: {client.get('/v1/models').json()}")
 
 
 def test_broken_champion_is_refused_and_the_old_one_keeps_serving(servers: dict[str, Any]) -> None:
@@ -294,26 +294,22 @@ def test_broken_champion_is_refused_and_the_old_one_keeps_serving(servers: dict[
     thread.start()
     try:
         with server.client() as client:
-            wrong = _register_broken(
-                home, "custodial_months", initial["custodial_months"], "wrong-object", servers["base"]
-            )
-            models = _wait_refused(client, "custodial_months", wrong)
+            wrong = _register_broken(home, "criminal", initial["criminal"], "wrong-object", servers["base"])
+            models = _wait_refused(client, "criminal", wrong)
             assert models.refused is not None and not models.refused.retry
-            assert "dict" in models.refused.reason and "OutcomeRegressor" in models.refused.reason
+            assert "dict" in models.refused.reason and "CriminalEstimator" in models.refused.reason
             assert models.refusals == 1 and models.source == "registry"
-            assert {t: c.version for t, c in models.models.items()} == initial, "the old set keeps serving"
+            assert {k: c.version for k, c in models.estimators.items()} == initial, "the old set keeps serving"
             assert client.get("/readyz").json()["versions"] == initial
             time.sleep(1.0)  # several polls: refused once, not reloaded and re-logged at every poll
             assert ModelsResponse.model_validate(client.get("/v1/models").json()).refusals == 1
 
-            garbled = _register_broken(
-                home, "custodial_months", initial["custodial_months"], "garbled", servers["base"]
-            )
-            models = _wait_refused(client, "custodial_months", garbled)
+            garbled = _register_broken(home, "criminal", initial["criminal"], "garbled", servers["base"])
+            models = _wait_refused(client, "criminal", garbled)
             assert (
                 models.refused is not None and models.refused.retry and "loading failed" in models.refused.reason
             )
-            assert models.refusals == 2 and {t: c.version for t, c in models.models.items()} == initial
+            assert models.refusals == 2 and {k: c.version for k, c in models.estimators.items()} == initial
             assert "exposure_model_swaps_refused_total 2.0" in client.get("/metrics").text
 
             good = _register_again(home, initial)  # a good set after the refusals is swapped in as usual
@@ -326,10 +322,10 @@ def test_broken_champion_is_refused_and_the_old_one_keeps_serving(servers: dict[
         stop.set()
         thread.join(timeout=30)
     assert not failures, failures[:10]
-    assert initial["custodial_months"] in versions_seen and good["custodial_months"] in versions_seen
+    assert initial["criminal"] in versions_seen and good["criminal"] in versions_seen
     assert not versions_seen & {wrong, garbled}
     log = server.log.read_text()
     refusals = [line for line in log.splitlines() if "refused champions" in line]
-    assert len(refusals) >= 2 and "custodial_months=" in refusals[0]
-    assert sum(f"custodial_months={wrong}," in line for line in refusals) == 1, "one line per refusal"
-    assert set(TARGETS) == set(good)
+    assert len(refusals) >= 2 and "criminal=" in refusals[0]
+    assert sum(f"criminal={wrong}," in line for line in refusals) == 1, "one line per refusal"
+    assert set(KINDS) == set(good)

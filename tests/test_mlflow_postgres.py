@@ -178,34 +178,38 @@ def test_train_registry_and_serving_against_a_postgres_tracking_server(
     from mlflow import MlflowClient
 
     from features.law.schema import CriminalCase
-    from features.store import CHAMPION_ALIAS, TARGETS, registered_name
+    from features.store import CHAMPION_ALIAS, KINDS, TARGETS, registered_name
     from serving.estimate import ChampionSet
 
     t0 = time.monotonic()
     proc = _train(tracking_server.uri, tmp_path / "home", ["baseline"], list(TARGETS))
     print(f"first training: {time.monotonic() - t0:.1f} s")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    outcomes = {o["target"]: o for o in json.loads(proc.stdout)}
-    assert set(outcomes) == set(TARGETS) and all(o["promoted"] for o in outcomes.values())
+    trained = json.loads(proc.stdout)
+    assert {o["target"] for o in trained["targets"]} == set(TARGETS)
+    assert {k["kind"] for k in trained["estimators"]} == set(KINDS) and all(
+        k["promoted"] for k in trained["estimators"]
+    )
     assert not (tmp_path / "home" / "mlflow.db").exists()  # nothing went to the embedded default
 
-    # the runs and the registry live in PostgreSQL, the model files under the local artifact root
-    assert int(postgres.psql("select count(*) from runs")) == len(TARGETS)
-    assert int(postgres.psql("select count(*) from registered_model_aliases")) == len(TARGETS)
+    # the runs and the registry live in PostgreSQL, the model files under the local artifact root: one run per
+    # target's family and one per kind's estimator, one alias per kind
+    assert int(postgres.psql("select count(*) from runs")) == len(TARGETS) + len(KINDS)
+    assert int(postgres.psql("select count(*) from registered_model_aliases")) == len(KINDS)
     assert list(tracking_server.artifacts.rglob("MLmodel"))
 
     client = MlflowClient(tracking_uri=tracking_server.uri, registry_uri=tracking_server.uri)
-    first = {t: client.get_model_version_by_alias(registered_name(t), CHAMPION_ALIAS).version for t in TARGETS}
+    first = {k: client.get_model_version_by_alias(registered_name(k), CHAMPION_ALIAS).version for k in KINDS}
 
     # a second run: the gate compares with the champion on the same splits and moves the alias only on promotion
     t0 = time.monotonic()
     proc = _train(tracking_server.uri, tmp_path / "home", ["baseline", "ridge"], ["custodial_months"])
     print(f"second training: {time.monotonic() - t0:.1f} s")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    [second] = json.loads(proc.stdout)
-    version = client.get_model_version_by_alias(registered_name("custodial_months"), CHAMPION_ALIAS).version
-    assert (version != first["custodial_months"]) == second["promoted"], second["reason"]
-    assert int(postgres.psql("select count(*) from runs")) == len(TARGETS) + 2
+    [second] = json.loads(proc.stdout)["estimators"]
+    version = client.get_model_version_by_alias(registered_name("criminal"), CHAMPION_ALIAS).version
+    assert (version != first["criminal"]) == second["promoted"], second["reason"]
+    assert int(postgres.psql("select count(*) from runs")) == len(TARGETS) + len(KINDS) + 3
 
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     try:
@@ -213,7 +217,7 @@ def test_train_registry_and_serving_against_a_postgres_tracking_server(
     finally:
         mlflow.set_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
-    assert champions.missing == {} and set(champions.models) == set(TARGETS)
+    assert champions.missing == {} and set(champions.estimators) == set(KINDS)
     case = CriminalCase(records_total=6000, data_types=["identity"], conduct=["sell"], illegal_profit_yuan=9000)
     answer = champions.estimate_criminal([case])[0]
     low, high = answer["custodial_months"]["legal_range"]

@@ -23,7 +23,7 @@ from servers import Server, app_env, free_port, register_again, registry_client,
 
 from features.law.schema import CriminalCase
 from features.law.statutory import statutory_band
-from features.store import CHAMPION_ALIAS, TARGETS, registered_name
+from features.store import CHAMPION_ALIAS, KINDS, TARGETS, registered_name
 from serving.schemas import (
     CivilBatchResponse,
     CivilEstimate,
@@ -56,18 +56,18 @@ def _registry(home: Path, action: str, versions: dict[str, str] | None = None) -
     current champions' models again as new versions and moves the aliases there. Returns the versions."""
     client = registry_client(home)
     out: dict[str, str] = {}
-    for target in TARGETS:
-        name = registered_name(target)
+    for kind in KINDS:
+        name = registered_name(kind)
         if action == "unset":
-            out[target] = str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
+            out[kind] = str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
             client.delete_registered_model_alias(name, CHAMPION_ALIAS)
         elif action == "set":
             assert versions is not None
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, versions[target])
-            out[target] = versions[target]
+            client.set_registered_model_alias(name, CHAMPION_ALIAS, versions[kind])
+            out[kind] = versions[kind]
         else:
             current = str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
-            out[target] = register_again(client, target, current)
+            out[kind] = register_again(client, kind, current)
     return out
 
 
@@ -119,7 +119,7 @@ def test_healthz_readyz_when_models_are_loaded(main: httpx.Client) -> None:
     assert ready.status_code == 200
     body = Readiness.model_validate(ready.json())
     assert body.ready and body.reason is None
-    assert set(body.versions) == set(TARGETS) and all(body.versions.values())
+    assert set(body.versions) == set(KINDS) and all(body.versions.values())
 
 
 # ------------------------------------------------------------------------------------------------ criminal
@@ -143,7 +143,7 @@ def test_criminal_estimate_full_answer(main: httpx.Client) -> None:
     assert answer.drivers and all(isinstance(d.contribution_months, float) for d in answer.drivers)
     assert len(answer.similar_cases) == 5
     for ref in answer.similar_cases:
-        assert ref.reference_only is True and ref.case_id and 0 < ref.similarity <= 1
+        assert ref.reference_only is (ref.authority != "guiding_case") and ref.case_id and 0 < ref.similarity <= 1
     assert [s.similarity for s in answer.similar_cases] == sorted(
         (s.similarity for s in answer.similar_cases), reverse=True
     )
@@ -389,7 +389,7 @@ def _assert_no_champion(client: httpx.Client) -> None:
     assert ready.status_code == 503
     body = Readiness.model_validate(ready.json())
     assert not body.ready and body.command == "exposure train"
-    assert body.reason is not None and "exposure-custodial_months@champion" in body.reason
+    assert body.reason is not None and "exposure-criminal@champion" in body.reason
     for path, case in (
         ("/v1/criminal/estimate", CRIMINAL),
         ("/v1/civil/estimate", CIVIL),
@@ -402,7 +402,7 @@ def _assert_no_champion(client: httpx.Client) -> None:
         assert r.headers["retry-after"]
     assert client.post("/v1/criminal/estimate", json={"records_total": -1}).status_code == 422  # still validates
     models = ModelsResponse.model_validate(client.get("/v1/models").json())
-    assert not models.ready and not models.models and set(models.missing) == set(TARGETS)
+    assert not models.ready and not models.models and set(models.missing) == set(KINDS)
 
 
 def _wait_for_versions(client: httpx.Client, wanted: dict[str, str], timeout: float = 60.0) -> None:
@@ -466,4 +466,4 @@ def test_no_champion_then_pickup_then_swap_under_load_without_failures(servers: 
         assert set(initial.values()) & set(seen) and set(new.values()) & set(seen), "answers before and after"
         assert seen[-1] in new.values()
         models = ModelsResponse.model_validate(client.get("/v1/models").json())
-        assert models.reloads >= 1 and {t: c.version for t, c in models.models.items()} == new
+        assert models.reloads >= 1 and {k: c.version for k, c in models.estimators.items()} == new

@@ -18,16 +18,17 @@ from mlflow import MlflowClient
 
 from features.law.schema import CriminalCase
 from features.law.statutory import statutory_band
+from features.model.answer import KIND_TARGETS
+from features.model.targets import target_data
 from features.store import TARGETS
 from features.tables import CaseModel, load_seeds
 from training import metrics
-from training.pipeline import TargetOutcome, TrainConfig, train_all
+from training.pipeline import KindOutcome, TargetOutcome, TrainConfig, train_all
 from training.splits import RepeatedGroupKFold
-from training.targets import target_data
 
 pytestmark = pytest.mark.slow
 FAMILIES = ["baseline", "ridge", "forest", "logistic"]
-Store = tuple[Path, list[TargetOutcome], list[CaseModel]]  # (home, outcomes, cases)
+Store = tuple[Path, list[TargetOutcome], list[KindOutcome], list[CaseModel]]  # (home, targets, kinds, cases)
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     os.environ["EXPOSURE_HOME"] = str(home)
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     cases = load_seeds().for_training().cases
-    outcomes = train_all(cases, TrainConfig(families=FAMILIES, n_repeats=1, n_splits=4))
-    yield home, outcomes, cases
+    outcomes, kinds = train_all(cases, TrainConfig(families=FAMILIES, n_repeats=1, n_splits=4))
+    yield home, outcomes, kinds, cases
     for key, value in old.items():
         if value is None:
             os.environ.pop(key, None)
@@ -90,31 +91,37 @@ def test_cail_bucket_boundaries() -> None:
     assert score_for(1.01) == 0.0
 
 
-def test_every_target_has_a_registered_champion(store: Store) -> None:
-    home, outcomes, _ = store
+def test_every_kind_has_a_registered_estimator_built_from_its_targets_best_families(store: Store) -> None:
+    home, outcomes, kinds, _ = store
     assert [o.target for o in outcomes] == list(TARGETS)
+    assert [k.kind for k in kinds] == ["criminal", "civil"]
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
-    for outcome in outcomes:
-        assert outcome.promoted and "no champion yet" in outcome.reason
-        version = client.get_model_version_by_alias(f"exposure-{outcome.target}", "champion")
-        assert version.run_id is not None
-        run = client.get_run(version.run_id)
-        assert run.data.params["family"] == outcome.best_family
-        assert run.data.tags["promotion"] == outcome.reason
-        # the run logged metrics, dataset, plots and model card
-        metric = outcome.primary_metric
-        best = min(outcome.results, key=lambda r: r.metrics[metric])
-        assert run.data.metrics[metric] == pytest.approx(best.metrics[metric])
-        assert run.inputs is not None
-        assert run.inputs.dataset_inputs and run.inputs.dataset_inputs[0].dataset.digest
-        artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "report")}
-        assert {"report/model_card.md", "report/predicted_vs_actual.png"} <= artifacts
-        card = Path(client.download_artifacts(run.info.run_id, "report/model_card.md")).read_text()
-        assert "Non-binding" in card and metric in card
+    for kind in kinds:
+        assert kind.promoted and kind.reason == "first champion"
+        version = client.get_model_version_by_alias(f"exposure-{kind.kind}", "champion")
+        assert version.run_id == kind.run_id and str(version.version) == kind.version
+        run = client.get_run(str(version.run_id))
+        assert run.data.tags["promotion"] == kind.reason and run.data.tags["law_digest"]
+        for outcome in (o for o in outcomes if o.target in KIND_TARGETS[kind.kind]):
+            metric = outcome.primary_metric
+            best = min(outcome.results, key=lambda r: r.metrics[metric])
+            # the estimator takes each target's best family on the shared splits (no champion to keep yet)
+            assert outcome.chosen["family"] == best.family == run.data.params[f"{outcome.target}.family"]
+            assert run.data.metrics[f"{outcome.target}.{metric}"] == pytest.approx(best.metrics[metric])
+            # the family's own run logged metrics, dataset, plots and model card
+            family_run = client.get_run(run.data.tags[f"{outcome.target}.family_run"])
+            assert family_run.data.params["family"] == best.family
+            assert family_run.data.metrics[metric] == pytest.approx(best.metrics[metric])
+            assert family_run.inputs is not None
+            assert family_run.inputs.dataset_inputs and family_run.inputs.dataset_inputs[0].dataset.digest
+            artifacts = {a.path for a in client.list_artifacts(family_run.info.run_id, "report")}
+            assert {"report/model_card.md", "report/predicted_vs_actual.png"} <= artifacts
+            card = Path(client.download_artifacts(family_run.info.run_id, "report/model_card.md")).read_text()
+            assert "Non-binding" in card and metric in card
 
 
 def test_learned_model_beats_statutory_baseline_on_custodial(store: Store) -> None:
-    _, outcomes, _ = store
+    _, outcomes, _, _ = store
     custodial = next(o for o in outcomes if o.target == "custodial_months")
     by_family = {r.family: r.metrics["mae_months"] for r in custodial.results}
     assert custodial.best_family != "baseline"
@@ -122,55 +129,57 @@ def test_learned_model_beats_statutory_baseline_on_custodial(store: Store) -> No
 
 
 def test_champion_reloads_through_registry_and_respects_the_law(store: Store) -> None:
-    home, _, cases = store
+    home, _, _, cases = store
     mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
-    model = mlflow.pyfunc.load_model("models:/exposure-custodial_months@champion")
+    model = mlflow.pyfunc.load_model("models:/exposure-criminal@champion")
     criminal = [c for c in cases if isinstance(c, CriminalCase)][:25]
-    from features.model.cases import cases_to_frame
-
-    frame = cases_to_frame(criminal)
-    out = model.predict(frame)
-    assert len(out) == len(criminal) and out["error"].isna().all()
-    for case, row in zip(criminal, out.to_dict(orient="records"), strict=True):
+    out = model.predict([c.model_dump(mode="json", exclude_none=True) for c in criminal])
+    assert len(out) == len(criminal) and all(item["ok"] and item["errors"] is None for item in out)
+    assert json.loads(json.dumps(out, allow_nan=False)) == out  # strict JSON: no NaN anywhere
+    for case, item in zip(criminal, out, strict=True):
+        answer = item["estimate"]
+        months = answer["custodial_months"]
         low_legal, high_legal = statutory_band(case).custodial_range_months
-        assert 0.0 <= row["low"] <= row["point"] <= row["high"] <= high_legal + 1e-6  # low: Art. 63 floor
-        assert low_legal - 1e-6 <= row["point"]
-        assert 0.0 <= row["p_le_36_months"] <= 1.0
-        assert row["level"] == 0.8
-        assert row["case_id"] == case.case_id
+        assert 0.0 <= months["low"] <= months["point"] <= months["high"] <= high_legal + 1e-6  # low: Art. 63 floor
+        assert low_legal - 1e-6 <= months["point"]
+        assert 0.0 <= answer["probation_probability"] <= answer["p_custodial_le_36_months"] <= 1.0
+        assert months["level"] == 0.8
+        assert answer["case_id"] == case.case_id
 
 
 def test_pyfunc_reports_bad_rows_without_failing_the_batch(store: Store) -> None:
-    home, _, _ = store
+    home, _, _, _ = store
     mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
-    model = mlflow.pyfunc.load_model("models:/exposure-fine_yuan@champion")
-    import pandas as pd
-
-    frame = pd.DataFrame(
+    model = mlflow.pyfunc.load_model("models:/exposure-criminal@champion")
+    out = model.predict(
         [
             {"case_id": "good", "records_total": 6000, "data_types": ["identity"], "illegal_profit_yuan": 8000.0},
-            {"case_id": "bad", "records_total": -5, "data_types": ["identity"], "illegal_profit_yuan": None},
+            {"case_id": "bad", "records_total": -5, "data_types": ["identity"]},
+            {"foo": 1},
         ]
     )
-    out = model.predict(frame)
-    assert pd.isna(out.loc[0, "error"]) and out.loc[0, "point"] > 0
-    assert "records_total" in out.loc[1, "error"] and "-5" not in out.loc[1, "error"]
-    assert math.isnan(out.loc[1, "point"])
+    assert [item["index"] for item in out] == [0, 1, 2]  # rows in = rows out
+    assert out[0]["ok"] and out[0]["estimate"]["fine_yuan"]["point"] > 0
+    assert not out[1]["ok"] and out[1]["estimate"] is None
+    assert [e["field"] for e in out[1]["errors"]] == ["records_total"] and "-5" not in json.dumps(out[1])
+    assert not out[2]["ok"] and [e["field"] for e in out[2]["errors"]] == ["foo"]  # unknown fields are refused
 
 
-def test_retraining_on_same_splits_does_not_promote_an_equal_model(store: Store) -> None:
-    home, first, cases = store
-    again = train_all(cases, TrainConfig(targets=["custodial_months"], families=FAMILIES, n_repeats=1, n_splits=4))
-    outcome = again[0]
-    assert not outcome.promoted
-    assert "does not beat champion" in outcome.reason and "same splits" in outcome.reason
+def test_retraining_on_the_same_data_keeps_the_champion(store: Store) -> None:
+    home, _, kinds, cases = store
+    targets, again = train_all(
+        cases, TrainConfig(targets=["custodial_months"], families=FAMILIES, n_repeats=1, n_splits=4)
+    )
+    assert [k.kind for k in again] == ["criminal"] and not again[0].promoted
+    assert "kept" in again[0].reason and "same" in again[0].reason
+    assert "same splits" in targets[0].reason
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
-    version = client.get_model_version_by_alias("exposure-custodial_months", "champion")
-    assert str(version.version) == first[0].version  # champion kept
+    version = client.get_model_version_by_alias("exposure-criminal", "champion")
+    assert str(version.version) == kinds[0].version  # champion kept
 
 
 def test_predict_cli_prints_one_line_per_case_in_order(store: Store, tmp_path: Path) -> None:
-    home, _, _ = store
+    home, _, _, _ = store
     exe = shutil.which("exposure", path=str(Path(sys.executable).parent))
     assert exe, "the exposure console script is not installed in this environment"
     lines = [

@@ -1,6 +1,15 @@
-"""``exposure train``: every target x family on the same repeated grouped K-fold, logged to MLflow; the best
-family per target is registered as ``exposure-<target>@champion`` only if it beats the current champion on the
-same splits."""
+"""``exposure train``: every target x family on the same repeated grouped K-fold, logged to MLflow; then one
+estimator per kind (criminal: custodial months, probation, fine; civil: the award) is fitted from the chosen
+family of each target on one featurization and one law table, logged as a pyfunc and registered as
+``exposure-<kind>@champion`` when it improves on the current champion.
+
+Promotion, per kind: for each target the family with the best primary metric on this run's splits is compared
+with the current champion's family for that target on the *same* splits (re-evaluated when its splits differ),
+and the better one is kept. A new estimator is registered when a target's choice changed, when the training data
+changed (the chosen families are re-fitted on the new data), or when the champion was trained under another law
+table or featurization (it cannot serve answers under today's law); otherwise the champion stays. The run
+records why.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +20,18 @@ from typing import Any
 import mlflow
 
 from features.law.schema import CivilCase, CriminalCase
+from features.model.answer import KIND_TARGETS, CivilEstimator, CriminalEstimator, Estimator, cases_digest
+from features.model.featurize import CaseFeaturizer
+from features.model.targets import TargetData, target_data
 from features.store import TARGETS, registered_name
 from training import tracking
 from training.evaluate import CVResult, cross_validate, families_for, make_estimator
 from training.metrics import PRIMARY_METRIC
 from training.splits import RepeatedGroupKFold
-from training.targets import TargetData, target_data
 
 CaseModel = CriminalCase | CivilCase
-LOWER_IS_BETTER = True  # every primary metric (MAE, Brier) is an error
+KIND_OF = {t: kind for kind, targets in KIND_TARGETS.items() for t in targets}
+EXAMPLE_ROWS = 2
 
 
 @dataclass
@@ -36,13 +48,27 @@ class TrainConfig:
 
 @dataclass
 class TargetOutcome:
+    """One target's leaderboard and the family its kind's estimator takes (``chosen``) and why."""
+
     target: str
     results: list[CVResult]
     best_family: str
     primary_metric: str
-    promoted: bool
+    chosen: dict[str, Any]
     reason: str
     run_ids: dict[str, str] = field(default_factory=dict)
+    promoted: bool = False
+    version: str | None = None
+
+
+@dataclass
+class KindOutcome:
+    """A kind's estimator: whether it became the champion, why, and its registered version."""
+
+    kind: str
+    promoted: bool
+    reason: str
+    run_id: str | None = None
     version: str | None = None
 
 
@@ -53,38 +79,39 @@ def _score(result: CVResult, metric: str) -> float:
     return result.metrics.get(metric, float("inf"))
 
 
-def _champion_score(
-    target: str,
-    data: TargetData,
-    splitter: RepeatedGroupKFold,
-    digest: str,
-    level: float,
-    results: dict[str, CVResult],
-    seed: int,
+def _check_data(data: TargetData) -> None:
+    if len(data) < 10 or len(set(data.groups)) < 3:
+        raise ValueError(
+            f"{data.target}: only {len(data)} labelled rows in {len(set(data.groups))} judgments; "
+            "need at least 10 rows in 3 judgments"
+        )
+
+
+def _champion_config(
+    champion: dict[str, Any] | None, target: str, digest: str, results: dict[str, CVResult]
 ) -> tuple[dict[str, Any] | None, float | None]:
-    """The current champion's primary metric on *these* splits (re-evaluated if its splits differ)."""
-    champion = tracking.current_champion(target)
-    if champion is None:
+    """The champion's configuration for ``target`` and its primary metric on *these* splits, if it still applies."""
+    if champion is None or target not in champion["targets"]:
         return None, None
+    part = champion["targets"][target]
     metric = PRIMARY_METRIC[target]
-    if champion["splits_digest"] == digest and metric in champion["metrics"]:
-        return champion, float(champion["metrics"][metric])
-    family = champion["family"]
-    if family in results and not champion["params"]:
-        return champion, _score(results[family], metric)
-    rerun = cross_validate(data, family, splitter, level=level, params=champion["params"] or None, seed=seed)
-    return champion, _score(rerun, metric)
+    if part["splits_digest"] == digest and metric in part["metrics"]:
+        return part, float(part["metrics"][metric])
+    if part["family"] in results and not part["params"]:
+        return part, _score(results[part["family"]], metric)
+    return part, None  # re-evaluated by the caller
 
 
 def train_target(
-    cases: Sequence[CaseModel], target: str, config: TrainConfig, progress: Progress | None = None
+    cases: Sequence[CaseModel],
+    target: str,
+    config: TrainConfig,
+    champion: dict[str, Any] | None,
+    progress: Progress | None = None,
 ) -> TargetOutcome:
+    """Cross-validate every family of ``target``, log their runs, and choose the family its estimator takes."""
     data = target_data(cases, target)
-    if len(data) < 10 or len(set(data.groups)) < 3:
-        raise ValueError(
-            f"{target}: only {len(data)} labelled rows in {len(set(data.groups))} judgments; "
-            "need at least 10 rows in 3 judgments"
-        )
+    _check_data(data)
     splitter = RepeatedGroupKFold(config.n_splits, config.n_repeats, config.seed)
     digest = splitter.digest(data.groups, data.y)
     families = [f for f in (config.families or families_for(target)) if f in families_for(target)]
@@ -93,61 +120,134 @@ def train_target(
     metric = PRIMARY_METRIC[target]
     results: dict[str, CVResult] = {}
     run_ids: dict[str, str] = {}
-    model_uris: dict[str, str] = {}
     for family in families:
         if progress:
             progress(f"{target}: cross-validating {family}")
         result = cross_validate(data, family, splitter, level=config.level, seed=config.seed)
         results[family] = result
-        estimator = make_estimator(target, family, None, config.level, config.seed)
-        estimator.fit(data.cases, data.y, groups=data.groups)
-        run_ids[family], model_uris[family] = tracking.log_family_run(
-            data, config.data_name, result, estimator, {}, config.level, digest
-        )
+        model = make_estimator(target, family, None, config.level, config.seed)
+        model.fit(data.cases, data.y, groups=data.groups)
+        run_ids[family] = tracking.log_family_run(data, config.data_name, result, model, {}, config.level, digest)
     best = min(results.values(), key=lambda r: _score(r, metric))
-    champion, champion_score = _champion_score(target, data, splitter, digest, config.level, results, config.seed)
     best_score = _score(best, metric)
-    if not config.register:
-        promoted, reason = False, "registration disabled (--no-register)"
-    elif champion is None:
-        promoted, reason = True, f"no champion yet; {best.family} has the best {metric} ({best_score:.4g})"
-    elif best_score < champion_score - 1e-12:  # type: ignore[operator]
-        promoted, reason = (
-            True,
-            (
-                f"{best.family} {metric} {best_score:.4g} beats champion v{champion['version']}"
-                f" ({champion['family']}) {champion_score:.4g} on the same splits"
-            ),
+    chosen: dict[str, Any] = {
+        "family": best.family,
+        "params": {},
+        "metrics": dict(best.metrics),
+        "splits_digest": digest,
+        "run_id": run_ids[best.family],
+    }
+    part, part_score = _champion_config(champion, target, digest, results)
+    if part is not None and part_score is None:
+        if progress:
+            progress(f"{target}: re-evaluating the champion's {part['family']} on these splits")
+        rerun = cross_validate(data, part["family"], splitter, level=config.level, params=part["params"] or None)
+        part_score = _score(rerun, metric)
+    if part is None:
+        reason = f"{best.family} has the best {metric} ({best_score:.4g})"
+    elif best_score < part_score - 1e-12:  # type: ignore[operator]
+        reason = (
+            f"{best.family} {metric} {best_score:.4g} beats the champion's {part['family']} "
+            f"{part_score:.4g} on the same splits"
         )
     else:
-        promoted, reason = (
-            False,
-            (
-                f"{best.family} {metric} {best_score:.4g} does not beat champion "
-                f"v{champion['version']} ({champion['family']}) {champion_score:.4g} "
-                "on the same splits; champion kept"
-            ),
+        chosen = {**chosen, "family": part["family"], "params": part["params"]}
+        if part["family"] in results:
+            chosen["metrics"] = dict(results[part["family"]].metrics)
+            chosen["run_id"] = run_ids[part["family"]]
+        reason = (
+            f"the champion's {part['family']} ({part_score:.4g}) is not beaten on the same splits "
+            f"(best new: {best.family} {best_score:.4g}); kept"
         )
-    version = None
-    if promoted:
-        version = tracking.register_champion(target, run_ids[best.family], model_uris[best.family], reason)
-    mlflow.MlflowClient().set_tag(run_ids[best.family], "promotion_decision", reason)
+    mlflow.MlflowClient().set_tag(run_ids[best.family], "selection", reason)
     return TargetOutcome(
         target=target,
         results=list(results.values()),
         best_family=best.family,
         primary_metric=metric,
-        promoted=promoted,
+        chosen=chosen,
         reason=reason,
         run_ids=run_ids,
-        version=version,
     )
+
+
+def build_estimator(kind: str, decisions: dict[str, dict[str, Any]], level: float, seed: int) -> Estimator:
+    """An unfitted estimator of ``kind`` from each target's chosen family and params."""
+    parts = {t: make_estimator(t, d["family"], d.get("params") or None, level, seed) for t, d in decisions.items()}
+    featurizer = CaseFeaturizer(kind)  # type: ignore[arg-type]
+    if kind == "criminal":
+        return CriminalEstimator(
+            custodial=parts["custodial_months"],
+            probation=parts["probation"],
+            fine=parts["fine_yuan"],
+            featurizer=featurizer,
+        )
+    return CivilEstimator(award=parts["awarded_total_yuan"], featurizer=featurizer)
+
+
+def _promotion(
+    kind: str, champion: dict[str, Any] | None, estimator: Estimator, decisions: dict[str, dict[str, Any]]
+) -> tuple[bool, str]:
+    info = estimator.info()
+    if champion is None:
+        return True, "first champion"
+    if champion["law_digest"] != info["law_digest"]:
+        return True, "the champion was trained under another law table; retrained under today's"
+    if champion["features_digest"] != info["features_digest"]:
+        return True, "the champion was trained on another featurization; retrained on today's"
+    changed = [
+        t
+        for t, d in decisions.items()
+        if t not in champion["targets"]
+        or (champion["targets"][t]["family"], champion["targets"][t]["params"]) != (d["family"], d["params"])
+    ]
+    if changed:
+        return True, "better families for " + ", ".join(changed)
+    if champion["data_digest"] != info["data"]["digest"]:
+        return True, "the same families re-fitted on new training data"
+    return False, f"champion v{champion['version']} kept: no target improved and the data are the same"
+
+
+def train_kind(
+    kind: str,
+    cases: Sequence[CaseModel],
+    outcomes: list[TargetOutcome],
+    champion: dict[str, Any] | None,
+    config: TrainConfig,
+    progress: Progress | None = None,
+) -> KindOutcome:
+    """Fit, log and (when it improves) register the kind's estimator from its targets' choices."""
+    decisions = {o.target: o.chosen for o in outcomes}
+    if champion is not None:  # a target not trained this time keeps the champion's family
+        for target in KIND_TARGETS[kind]:
+            if target not in decisions and target in champion["targets"]:
+                part = champion["targets"][target]
+                decisions[target] = {**part, "run_id": "", "splits_digest": part["splits_digest"] or ""}
+    missing = [t for t in KIND_TARGETS[kind] if t not in decisions]
+    if missing:
+        return KindOutcome(kind, False, f"not built: no family chosen for {', '.join(missing)} (train them too)")
+    if progress:
+        progress(f"{kind}: fitting the estimator")
+    estimator = build_estimator(kind, decisions, config.level, config.seed)
+    own = [c for c in cases if (c.proceeding == "criminal") == (kind == "criminal")]
+    estimator.fit(own, data_name=config.data_name)
+    example = [c.model_dump(mode="json", exclude_none=True) for c in own[:EXAMPLE_ROWS]]
+    for row in example:  # an input example is a case to estimate: its outcome is not an input
+        for name in ("prison_months", "detention_months", "probation_months", "fine_yuan", "awarded_total_yuan"):
+            row.pop(name, None)
+    run_id, model_uri = tracking.log_estimator_run(estimator, decisions, example)
+    promoted, reason = _promotion(kind, champion, estimator, decisions)
+    if not config.register:
+        promoted, reason = False, "registration disabled (--no-register)"
+    version = tracking.register_champion(kind, run_id, model_uri, reason) if promoted else None
+    mlflow.MlflowClient().set_tag(run_id, "promotion_decision", reason)
+    return KindOutcome(kind, promoted, reason, run_id, version)
 
 
 def train_all(
     cases: Sequence[CaseModel], config: TrainConfig, progress: Progress | None = None
-) -> list[TargetOutcome]:
-    """Train and evaluate every configured target; returns one outcome per target.
+) -> tuple[list[TargetOutcome], list[KindOutcome]]:
+    """Train and evaluate every configured target, then each kind's estimator.
 
     Synthetic rows (``exposure data synth``) are refused: their outcomes are drawn from the statutory bands, so a
     model trained on them would learn the generator, not the courts."""
@@ -158,7 +258,29 @@ def train_all(
             "(LoadResult.for_training() leaves them out)"
         )
     tracking.configure()
-    return [train_target(cases, target, config, progress) for target in config.targets]
+    targets: list[TargetOutcome] = []
+    kinds: list[KindOutcome] = []
+    for kind, kind_targets in KIND_TARGETS.items():
+        wanted = [t for t in kind_targets if t in config.targets]
+        if not wanted:
+            continue
+        champion = tracking.current_champion(kind)
+        outcomes = [train_target(cases, t, config, champion, progress) for t in wanted]
+        result = train_kind(kind, cases, outcomes, champion, config, progress)
+        for outcome in outcomes:
+            outcome.promoted, outcome.version = result.promoted, result.version
+        targets.extend(outcomes)
+        kinds.append(result)
+    return targets, kinds
 
 
-__all__ = ["TargetOutcome", "TrainConfig", "registered_name", "train_all", "train_target"]
+__all__ = [
+    "KindOutcome",
+    "TargetOutcome",
+    "TrainConfig",
+    "build_estimator",
+    "cases_digest",
+    "registered_name",
+    "train_all",
+    "train_target",
+]

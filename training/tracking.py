@@ -15,13 +15,13 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 import features
+from features.model.answer import KIND_TARGETS, Estimator
 from features.model.cases import cases_to_frame
-from features.model.estimators import TARGET_KIND
-from features.model.flavor import CaseModelPyfunc, example_frame, save_estimator, signature
+from features.model.flavor import ESTIMATOR_ARTIFACT, ExposureModel, save_estimator
+from features.model.targets import TargetData
 from features.store import CHAMPION_ALIAS, artifact_root, registered_name, tracking_uri
 from training import report
 from training.evaluate import CVResult
-from training.targets import TargetData
 
 
 def configure() -> str:
@@ -37,7 +37,8 @@ def configure() -> str:
 
 
 def experiment_id(target: str) -> str:
-    """One experiment per target, ``exposure-<target>``, with local artifacts under the Exposure home."""
+    """One experiment per target (``exposure-<target>``: the families' CV runs) and per kind
+    (``exposure-criminal`` / ``exposure-civil``: the estimators), with local artifacts under the Exposure home."""
     name = registered_name(target)
     client = MlflowClient()
     existing = client.get_experiment_by_name(name)
@@ -91,8 +92,10 @@ def log_family_run(
     level: float,
     splits_digest: str,
     parent_run_id: str | None = None,
-) -> tuple[str, str]:
-    """Log one family's CV metrics, dataset, plots, model card and the final pyfunc model; returns run id."""
+) -> str:
+    """Log one family's CV metrics, dataset, plots and model card (its model is fitted on all rows for the
+    feature importance); returns the run id. The model that serves is the kind's estimator
+    (``log_estimator_run``), not this one."""
     exp = experiment_id(data.target)
     frame = dataset_frame(data)
     dataset = mlflow.data.from_pandas(frame, name=data_name, targets="__target__")  # type: ignore[attr-defined]
@@ -115,7 +118,7 @@ def log_family_run(
         mlflow.log_metrics(_finite({f"{k}_sd": v for k, v in result.spread.items()}))
         for band, values in result.by_band.items():
             mlflow.log_metrics(_finite({f"band_{band}_{k}": v for k, v in values.items()}))
-        names = [str(n) for n in estimator.featurizer_.get_feature_names_out()]
+        names = list(estimator.feature_names_)
         mlflow.log_dict({"features": names}, "features.json")
         with tempfile.TemporaryDirectory() as tmp:
             tmpdir = Path(tmp)
@@ -134,53 +137,100 @@ def log_family_run(
             (tmpdir / "model_card.md").write_text(card, encoding="utf-8")
             for f in tmpdir.iterdir():
                 mlflow.log_artifact(str(f), artifact_path="report")
-            est_path = tmpdir / "estimator.joblib"
-            save_estimator(estimator, str(est_path))
-            info = mlflow.pyfunc.log_model(
+        return str(run.info.run_id)
+
+
+def log_estimator_run(
+    estimator: Estimator,
+    decisions: dict[str, dict[str, Any]],
+    example: list[dict[str, Any]],
+) -> tuple[str, str]:
+    """Log a kind's estimator (the served model) as a pyfunc with its signature and input example, with what it
+    was trained on (per target family, params, training cases, the family runs' metrics), the featurization and
+    law table digests; returns (run id, model URI)."""
+    kind = estimator.kind
+    info = estimator.info()
+    exp = experiment_id(kind)
+    tags = {
+        "kind": kind,
+        "law_digest": info["law_digest"],
+        "features_digest": info["features_digest"],
+        "data_digest": info["data"]["digest"],
+    }
+    with mlflow.start_run(experiment_id=exp, run_name=f"{kind}-estimator", tags=tags) as run:
+        params: dict[str, Any] = {"data_name": info["data"]["name"], "n_cases": info["data"]["n_cases"]}
+        for target, decision in decisions.items():
+            params[f"{target}.family"] = decision["family"]
+            params[f"{target}.params"] = json.dumps(decision.get("params") or {}, sort_keys=True)
+            params[f"{target}.n_train"] = info["targets"][target]["n_train"]
+            params[f"{target}.dataset_digest"] = info["targets"][target]["dataset_digest"]
+            mlflow.set_tag(f"{target}.splits_digest", decision["splits_digest"])
+            mlflow.set_tag(f"{target}.family_run", decision["run_id"])
+            metrics = {f"{target}.{k}": v for k, v in decision["metrics"].items()}
+            mlflow.log_metrics(_finite(metrics))
+        mlflow.log_params(params)
+        mlflow.log_dict(info, "estimator_info.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "estimator.joblib"
+            save_estimator(estimator, path)
+            model = mlflow.pyfunc.log_model(
                 name="model",
-                python_model=CaseModelPyfunc(data.target),
-                artifacts={"estimator": str(est_path)},
-                signature=signature(TARGET_KIND[data.target]),
-                input_example=example_frame(data.cases[:2]),
+                python_model=ExposureModel(kind),
+                artifacts={ESTIMATOR_ARTIFACT: str(path)},
+                model_config={"name": registered_name(kind), "run_id": run.info.run_id},
+                input_example=example,
                 code_paths=[str(Path(features.__file__).parent)],
                 pip_requirements=model_requirements(),
             )
-        mlflow.set_tag("model_uri", info.model_uri)
-        return str(run.info.run_id), str(info.model_uri)
+        mlflow.set_tag("model_uri", model.model_uri)
+        return str(run.info.run_id), str(model.model_uri)
 
 
-def current_champion(target: str) -> dict[str, Any] | None:
-    """The registered champion of a target: version, run id, its params, metrics and splits digest."""
+def current_champion(kind: str) -> dict[str, Any] | None:
+    """The registered champion estimator of a kind: version, run id, per target its family, params, metrics and
+    splits digest, and the law table, featurization and data digests it was trained with."""
     client = MlflowClient()
     try:
-        version = client.get_model_version_by_alias(registered_name(target), CHAMPION_ALIAS)
+        version = client.get_model_version_by_alias(registered_name(kind), CHAMPION_ALIAS)
     except MlflowException:
         return None
     run = client.get_run(str(version.run_id))
+    params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
+    targets = {}
+    for target in KIND_TARGETS[kind]:
+        if f"{target}.family" not in params:
+            continue
+        prefix = f"{target}."
+        targets[target] = {
+            "family": params[f"{target}.family"],
+            "params": json.loads(params.get(f"{target}.params", "{}")),
+            "metrics": {k.removeprefix(prefix): v for k, v in metrics.items() if k.startswith(prefix)},
+            "splits_digest": tags.get(f"{target}.splits_digest"),
+        }
     return {
         "version": version.version,
         "run_id": version.run_id,
-        "family": run.data.params.get("family"),
-        "params": json.loads(run.data.params.get("params", "{}")),
-        "metrics": run.data.metrics,
-        "splits_digest": run.data.tags.get("splits_digest"),
+        "targets": targets,
+        "law_digest": tags.get("law_digest"),
+        "features_digest": tags.get("features_digest"),
+        "data_digest": tags.get("data_digest"),
     }
 
 
-def register_champion(target: str, run_id: str, model_uri: str, reason: str) -> str:
-    """Register the run's model as a new version of ``exposure-<target>`` and point ``champion`` at it."""
+def register_champion(kind: str, run_id: str, model_uri: str, reason: str) -> str:
+    """Register the run's estimator as a new version of ``exposure-<kind>`` and point ``champion`` at it."""
     client = MlflowClient()
-    name = registered_name(target)
+    name = registered_name(kind)
     try:
         client.get_registered_model(name)
     except MlflowException:
-        client.create_registered_model(name, description=f"Exposure champion for {target} (non-binding estimates)")
+        client.create_registered_model(name, description=f"Exposure {kind} estimator (non-binding estimates)")
     # MLflow 3 logs models as LoggedModels (models:/m-...), not under the run's artifacts: a runs:/<id>/model
     # source registers a version that cannot be loaded
     model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
     version = client.create_model_version(
-        name, source=model_uri, run_id=run_id, model_id=model_id, description=reason
+        name, source=model_uri, run_id=run_id, model_id=model_id, description=reason[:5000]
     )
     client.set_registered_model_alias(name, CHAMPION_ALIAS, str(version.version))
-    client.set_tag(run_id, "promotion", reason)
+    client.set_tag(run_id, "promotion", reason[:5000])
     return str(version.version)

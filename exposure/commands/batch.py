@@ -58,7 +58,7 @@ def _score_local(source: Path, out: Path, chunk_rows: int) -> Any:
     from serving.scoring import input_rows_hint, score_local
 
     champions = ChampionSet.load()
-    if not champions.models:
+    if not champions.estimators:
         fail("no champion is registered: run `exposure train` (it registers champions)")
     total = input_rows_hint(source)
     with Progress(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import typer
 
@@ -52,7 +52,7 @@ SHORT_HEADERS = {
 }
 
 
-def _leaderboard(outcomes: list[Any]) -> None:
+def _leaderboard(outcomes: list[Any], kinds: list[Any]) -> None:
     """One table per target: mean over repeats, and ± sd for the primary metric (the one champions are chosen by)."""
     from rich import box
     from rich.console import Console
@@ -82,8 +82,13 @@ def _leaderboard(outcomes: list[Any]) -> None:
         console.print(table)
         n = first.get("n_cases", 0)
         g = first.get("n_groups", 0)
-        verdict = "PROMOTED" if outcome.promoted else "not promoted"
-        console.print(f"  {n:.0f} cases in {g:.0f} judgments; {verdict}: {outcome.reason}\n", highlight=False)
+        console.print(
+            f"  {n:.0f} cases in {g:.0f} judgments; the estimator takes {outcome.chosen['family']}: {outcome.reason}\n",
+            highlight=False,
+        )
+    for kind in kinds:
+        verdict = f"registered as v{kind.version}" if kind.promoted else "not registered"
+        console.print(f"{kind.kind} estimator: {verdict} ({kind.reason})", highlight=False)
     console.print(
         "columns: cover = interval coverage; MdAPE% = median absolute % error; MAE mo = mean absolute error in "
         "months; LawBench / CAIL = prison-term scores (higher is better); width = mean interval width; Winkler = "
@@ -133,69 +138,38 @@ def train(
     ) as progress:
         task = progress.add_task("training", total=None)
         try:
-            outcomes = train_all(cases, config, progress=lambda msg: progress.update(task, description=msg))
+            outcomes, kinds = train_all(cases, config, progress=lambda msg: progress.update(task, description=msg))
         except ValueError as exc:
             fail(str(exc))
     if as_json:
         print_json(
-            [
-                {
-                    "target": o.target,
-                    "best_family": o.best_family,
-                    "promoted": o.promoted,
-                    "reason": o.reason,
-                    "version": o.version,
-                    "leaderboard": {r.family: {"metrics": r.metrics, "spread": r.spread} for r in o.results},
-                }
-                for o in outcomes
-            ]
+            {
+                "targets": [
+                    {
+                        "target": o.target,
+                        "best_family": o.best_family,
+                        "chosen_family": o.chosen["family"],
+                        "reason": o.reason,
+                        "promoted": o.promoted,
+                        "version": o.version,
+                        "leaderboard": {r.family: {"metrics": r.metrics, "spread": r.spread} for r in o.results},
+                    }
+                    for o in outcomes
+                ],
+                "estimators": [
+                    {
+                        "kind": k.kind,
+                        "promoted": k.promoted,
+                        "reason": k.reason,
+                        "version": k.version,
+                        "run_id": k.run_id,
+                    }
+                    for k in kinds
+                ],
+            }
         )
     else:
-        _leaderboard(outcomes)
-
-
-class _NotJSON(NamedTuple):
-    reason: str
-
-
-def _read_jsonl_cases(source: str) -> list[tuple[int, Any, str | None]]:
-    from pydantic import ValidationError
-
-    from exposure.io import read_text
-    from features.law.schema import parse_case
-    from features.tables import format_validation_error
-
-    text = read_text(source)
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        whole = None  # JSON lines (or broken input: reported line by line below)
-    objects: list[tuple[int, Any]]
-    if isinstance(whole, dict):  # one case, pretty-printed or not (e.g. seeds/examples/*.json)
-        objects = [(1, whole)]
-    elif isinstance(whole, list):  # a JSON array of cases: "line" is the item's position
-        objects = list(enumerate(whole, start=1))
-    else:
-        objects = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                objects.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                objects.append((lineno, _NotJSON(f"not valid JSON ({exc.msg})")))
-    rows: list[tuple[int, Any, str | None]] = []
-    for lineno, obj in objects:
-        if isinstance(obj, _NotJSON):
-            rows.append((lineno, None, obj.reason))
-        elif not isinstance(obj, dict):
-            rows.append((lineno, None, "a line must hold one JSON object"))
-        else:
-            try:
-                rows.append((lineno, parse_case(obj), None))
-            except ValidationError as exc:
-                rows.append((lineno, None, format_validation_error(exc)))
-    return rows
+        _leaderboard(outcomes, kinds)
 
 
 def _load_champions() -> Any:
@@ -225,30 +199,38 @@ def predict(
     ("line" is the line of JSON lines input, or the position in a JSON array)."""
     import sys
 
+    from exposure.io import read_text
     from features.law.schema import CriminalCase
+    from features.tables import format_errors, text_records, validate_record
     from serving.estimate import NoChampionError, compact_prediction
 
-    rows = _read_jsonl_cases(source)
+    records = text_records(read_text(source))
     champions = _load_champions()
-    failures = 0
-    for lineno, case, error in rows:
-        if case is not None and case.case_id is None:
+    lines: list[dict[str, Any] | None] = [None] * len(records)
+    by_kind: dict[str, list[tuple[int, Any]]] = {"criminal": [], "civil": []}
+    for i, (lineno, item) in enumerate(records):
+        case, errors = validate_record(item, nan_is_missing=False)  # JSON: NaN is refused
+        if case is None:
+            lines[i] = {"line": lineno, "error": format_errors(errors)}
+            continue
+        if case.case_id is None:
             case.case_id = f"line-{lineno}"
-        if error is not None:
-            answer: dict[str, Any] = {"line": lineno, "error": error}
-            failures += 1
-        else:
-            try:
-                if isinstance(case, CriminalCase):
-                    answer = champions.estimate_criminal([case])[0]
-                else:
-                    answer = champions.estimate_civil([case])[0]
-            except NoChampionError as exc:
-                fail(str(exc))
-            answer = answer if full else compact_prediction(answer)
-        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        by_kind["criminal" if isinstance(case, CriminalCase) else "civil"].append((i, case))
+    try:
+        for kind, rows in by_kind.items():
+            if not rows:
+                continue
+            cases = [c for _, c in rows]
+            answers = champions.estimate_criminal(cases) if kind == "criminal" else champions.estimate_civil(cases)
+            for (i, _), answer in zip(rows, answers, strict=True):
+                lines[i] = answer if full else compact_prediction(answer)
+    except NoChampionError as exc:
+        fail(str(exc))
+    failures = sum(1 for line in lines if line is not None and "error" in line and "line" in line)
+    for line in lines:
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if failures:
-        err_console.print(f"{failures} of {len(rows)} lines were not valid cases (see their error lines)")
+        err_console.print(f"{failures} of {len(records)} lines were not valid cases (see their error lines)")
         raise typer.Exit(1)
 
 

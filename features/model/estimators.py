@@ -32,11 +32,10 @@ from features.law.guideline import (
     baseline_probation_probability,
 )
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult, statutory_band
+from features.law.statutory import BandResult
 from features.model.calibration import fit_cps, group_of
-from features.model.cases import CaseInput, CaseModel, as_cases
-from features.model.featurize import MONOTONE_INCREASING, CaseFeaturizer
-from features.model.similar import ReferenceSet
+from features.model.cases import CaseInput, CaseModel
+from features.model.featurize import MONOTONE_INCREASING, CaseFeaturizer, Prepared
 from features.model.trees import ForestTables
 
 Target = Literal["custodial_months", "fine_yuan", "awarded_total_yuan"]
@@ -107,10 +106,14 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         family: ``baseline`` (statutory, no learning) | ``ridge`` | ``forest`` | ``lightgbm``.
         level: coverage of the intervals (e.g. 0.8).
         params: hyper-parameters of the family's learner.
+        featurizer: the :class:`CaseFeaturizer` (cloned at fit; default ``CaseFeaturizer(kind)``); experiments pass
+            one that keeps a subset of the features.
         n_calibration_folds: folds of the internal cross-fit that produces calibration residuals.
         random_state: seed.
     ``fit(X, y, groups=None)``: X cases (n,), y natural units (n,), groups keep co-defendants together.
-    ``predict(X)`` -> (n,) points; ``predict_interval(X)`` -> (n, 2) [low, high]; ``estimate(cases)`` -> dicts.
+    ``prepare(X)`` -> :class:`Prepared` (bands and features once); ``estimate(prepared)`` -> arrays of shape (n,):
+    ``point``, ``low``, ``high`` (and ``p_le_threshold``); ``predict(X)`` -> (n,) points;
+    ``predict_interval(X)`` -> (n, 2) [low, high].
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         family: Family = "lightgbm",
         level: float = 0.8,
         params: dict[str, Any] | None = None,
+        featurizer: CaseFeaturizer | None = None,
         n_calibration_folds: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -126,19 +130,14 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.family = family
         self.level = level
         self.params = params
+        self.featurizer = featurizer
         self.n_calibration_folds = n_calibration_folds
         self.random_state = random_state
 
     # ---- rule layer
-    def _prepare(self, X: CaseInput) -> tuple[list[CaseModel], list[BandResult | None], NDArray[np.float64]]:
-        cases = as_cases(X, default_proceeding=TARGET_KIND[self.target])
-        bands: list[BandResult | None] = [
-            statutory_band(c) if isinstance(c, CriminalCase) else None for c in cases
-        ]
-        feats = self.featurizer_.transform_cases(
-            cases, [b for b in bands if b is not None] if TARGET_KIND[self.target] == "criminal" else None
-        )
-        return cases, bands, feats
+    def prepare(self, X: CaseInput) -> Prepared:
+        """Validate ``X`` and compute its bands and features with this model's featurizer."""
+        return self.featurizer_.prepare(X)
 
     def _bins(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[Any]:
         """Mondrian labels: the band for custodial months, the proceeding for awards, one label for fines.
@@ -195,9 +194,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     def fit(
         self, X: CaseInput, y: Sequence[float] | NDArray[np.float64], groups: Sequence[Any] | None = None
     ) -> OutcomeRegressor:
-        self.featurizer_ = CaseFeaturizer(TARGET_KIND[self.target]).fit(None)
+        self.featurizer_ = _fitted_featurizer(self.featurizer, TARGET_KIND[self.target])
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
-        cases, bands, feats = self._prepare(X)
+        prepared = self.prepare(X)
+        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
         z = np.log1p(np.asarray(y, dtype=float))
         if np.any(~np.isfinite(z)):
             raise ValueError(f"{self.target}: targets must be finite and >= 0")
@@ -224,7 +224,6 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.cps_, self.calibration_groups_ = fit_cps(z - oof, bins)
         self.mondrian_ = bool(self.calibration_groups_)
         self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof)))
-        self.references_ = ReferenceSet(feats, cases)
         return self
 
     # ---- prediction
@@ -243,14 +242,9 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             )
         return np.asarray(self.model_.predict(feats), dtype=float)
 
-    def estimate_prepared(
-        self,
-        cases: Sequence[CaseModel],
-        bands: Sequence[BandResult | None],
-        feats: NDArray[np.float64],
-        threshold: float | None = None,
-    ) -> dict[str, NDArray[np.float64]]:
-        """Point, interval and (optionally) P(y <= threshold) for validated cases; natural units."""
+    def estimate(self, prepared: Prepared, threshold: float | None = None) -> dict[str, NDArray[np.float64]]:
+        """Point, interval and (optionally) P(y <= threshold) of a prepared batch; natural units, shape (n,)."""
+        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
         z_hat = self._raw(feats, cases, bands)
         bins = self._calibration_bins(cases, bands)
         alpha = (1 - self.level) / 2 * 100
@@ -274,21 +268,13 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         return out
 
     def predict(self, X: CaseInput) -> NDArray[np.float64]:
-        cases, bands, feats = self._prepare(X)
-        return self.estimate_prepared(cases, bands, feats)["point"]
+        return self.estimate(self.prepare(X))["point"]
 
     def predict_interval(self, X: CaseInput) -> NDArray[np.float64]:
-        cases, bands, feats = self._prepare(X)
-        est = self.estimate_prepared(cases, bands, feats)
+        est = self.estimate(self.prepare(X))
         return np.column_stack([est["low"], est["high"]])
 
-    def drivers(
-        self,
-        feats: NDArray[np.float64],
-        cases: Sequence[CaseModel],
-        bands: Sequence[BandResult | None],
-        top: int = 6,
-    ) -> list[list[dict[str, float | str]]]:
+    def drivers(self, prepared: Prepared, top: int = 6) -> list[list[dict[str, float | str]]]:
         """Signed contributions of features to each estimate, in the target's units (months or yuan).
 
         LightGBM: TreeSHAP contributions (``pred_contrib``); forest: Saabas path contributions; ridge:
@@ -296,6 +282,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         Contributions are computed on log(1 + y) and rescaled so they add up to point - base, where base is the
         prediction for an average training case. Empty for families without additive contributions.
         """
+        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
         if self.model_ is None:
             return [[] for _ in range(len(feats))]
         if self.family == "forest" and self.forest_tables_ is not None:
@@ -332,23 +319,31 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
 class ProbationClassifier(ClassifierMixin, BaseEstimator):
     """Criminal cases -> P(probation), calibrated. Trained on defendants with a custodial term.
 
-    Parameters: family ``baseline`` (rule of thumb, no learning) | ``logistic`` | ``lightgbm``; random_state.
-    Probability is 0 where the law forbids probation (recidivists, Criminal Law Art. 74; terms above 36
-    months, Art. 72, when ``custodial_months`` is passed to ``predict_proba_cases``).
+    Parameters: family ``baseline`` (rule of thumb, no learning) | ``logistic`` | ``lightgbm``; featurizer (as
+    for :class:`OutcomeRegressor`); random_state. Probability is 0 where the law forbids probation (recidivists,
+    Criminal Law Art. 74; terms above the Art. 72 limit, when ``custodial_months`` is passed to ``proba``).
+    ``proba(prepared)`` -> shape (n,); ``predict_proba(X)`` -> shape (n, 2), one row per case given.
     """
 
     def __init__(
-        self, family: Literal["baseline", "logistic", "lightgbm"] = "logistic", random_state: int = 0
+        self,
+        family: Literal["baseline", "logistic", "lightgbm"] = "logistic",
+        featurizer: CaseFeaturizer | None = None,
+        random_state: int = 0,
     ) -> None:
         self.family = family
+        self.featurizer = featurizer
         self.random_state = random_state
+
+    def prepare(self, X: CaseInput) -> Prepared:
+        return self.featurizer_.prepare(X)
 
     def fit(
         self, X: CaseInput, y: Sequence[int] | NDArray[Any], groups: Sequence[Any] | None = None
     ) -> ProbationClassifier:
-        self.featurizer_ = CaseFeaturizer("criminal").fit(None)
-        cases = as_cases(X)
-        feats = self.featurizer_.transform_cases(cases)
+        self.featurizer_ = _fitted_featurizer(self.featurizer, "criminal")
+        self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
+        feats = self.prepare(X).feats
         y_arr = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(y_arr.mean()) if len(y_arr) else 0.0
@@ -400,15 +395,12 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
             total += 1.0 / (1.0 + np.exp(calibrator.a_ * decision + calibrator.b_))
         return total / len(calibrated)
 
-    def predict_proba_cases(
-        self,
-        cases: Sequence[CriminalCase],
-        feats: NDArray[np.float64] | None = None,
-        custodial_months: NDArray[np.float64] | None = None,
-        bands: Sequence[BandResult] | None = None,
+    def proba(
+        self, prepared: Prepared, custodial_months: NDArray[np.float64] | None = None
     ) -> NDArray[np.float64]:
-        """P(probation) per case, shape (n,); ``bands`` (the cases' statutory bands) saves recomputing them."""
-        bands = list(bands) if bands is not None else [statutory_band(c) for c in cases]
+        """P(probation) per case of an all-criminal prepared batch, shape (n,)."""
+        bands = prepared.criminal_bands
+        cases = [c for c in prepared.cases if isinstance(c, CriminalCase)]
         if self.model_ is None:
             points = (
                 custodial_months
@@ -419,23 +411,34 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
                 [
                     baseline_probation_probability(c, b, float(m))
                     for c, b, m in zip(cases, bands, points, strict=True)
-                ]
-            )
+                ],
+                dtype=float,
+            ).reshape(-1)
         else:
-            feats = feats if feats is not None else self.featurizer_.transform_cases(cases, bands)
-            fast = self._fast_logistic(feats) if self.family == "logistic" else None
-            p = fast if fast is not None else np.asarray(self.model_.predict_proba(feats)[:, 1], dtype=float)
+            fast = self._fast_logistic(prepared.feats) if self.family == "logistic" else None
+            p = (
+                fast
+                if fast is not None
+                else np.asarray(self.model_.predict_proba(prepared.feats)[:, 1], dtype=float)
+            )
         forbidden = np.array(
             [bool(c.recidivist) or not b.probation_possible for c, b in zip(cases, bands, strict=True)]
         )
         if custodial_months is not None:
-            forbidden |= np.asarray(custodial_months) > 36
+            forbidden |= np.asarray(custodial_months) > self.featurizer_.law_.probation_max_months
         return np.where(forbidden, 0.0, p)
 
     def predict_proba(self, X: CaseInput) -> NDArray[np.float64]:
-        cases = [c for c in as_cases(X) if isinstance(c, CriminalCase)]
-        p = self.predict_proba_cases(cases)
+        """[P(no probation), P(probation)] per case, shape (n, 2); every case must be criminal."""
+        p = self.proba(self.prepare(X))
         return np.column_stack([1 - p, p])
 
     def predict(self, X: CaseInput) -> NDArray[np.int_]:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def _fitted_featurizer(featurizer: CaseFeaturizer | None, kind: Literal["criminal", "civil"]) -> CaseFeaturizer:
+    """A fitted copy of the given featurizer (or of the default one for ``kind``)."""
+    if featurizer is not None and featurizer.kind != kind:
+        raise ValueError(f"a {kind} model got a {featurizer.kind} featurizer")
+    return clone(featurizer if featurizer is not None else CaseFeaturizer(kind)).fit(None)

@@ -9,8 +9,12 @@ information (records) or yuan; ``*_multiple`` are multiples of the applicable In
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -18,7 +22,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult, load_law_table, statutory_band
+from features.law.statutory import BandResult, LawTable, load_law_table, statutory_band
 from features.law.vocab import Band, Conduct, DataType
 from features.model.cases import CaseInput, CaseModel, as_cases
 
@@ -46,8 +50,8 @@ def _flag(x: bool | None) -> float:
     return 1.0 if x else 0.0
 
 
-def _common(case: CaseModel) -> dict[str, float]:
-    law = load_law_table()
+def _common(case: CaseModel, law: LawTable | None = None) -> dict[str, float]:
+    law = law or load_law_table()
     cats = {law.category_of(DataType(t)).name for t in case.data_types}
     gains = case.illegal_profit_yuan if case.illegal_profit_yuan is not None else case.sales_yuan
     f: dict[str, float] = {
@@ -73,10 +77,12 @@ def _common(case: CaseModel) -> dict[str, float]:
     return f
 
 
-def criminal_features(case: CriminalCase, band: BandResult | None = None) -> dict[str, float]:
-    """Features of one criminal case (see module docstring for units)."""
-    band = band or statutory_band(case)
-    f = _common(case)
+def criminal_features(
+    case: CriminalCase, band: BandResult | None = None, law: LawTable | None = None
+) -> dict[str, float]:
+    """Features of one criminal case (see module docstring for units), under ``law`` (default table)."""
+    band = band or statutory_band(case, law)
+    f = _common(case, law)
     low, high = band.records_threshold_multiple or (0.0, 0.0)
     f.update(
         {
@@ -112,9 +118,9 @@ def criminal_features(case: CriminalCase, band: BandResult | None = None) -> dic
     return f
 
 
-def civil_features(case: CivilCase) -> dict[str, float]:
+def civil_features(case: CivilCase, law: LawTable | None = None) -> dict[str, float]:
     """Features of one civil or public-interest case (see module docstring for units)."""
-    f = _common(case)
+    f = _common(case, law)
     f.update(
         {
             "public_interest": _flag(case.proceeding == "public_interest"),
@@ -135,26 +141,80 @@ def civil_features(case: CivilCase) -> dict[str, float]:
     return f
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch of validated cases made ready for the models once: the statutory band of each criminal case (None
+    for civil ones) under one law table, and the feature matrix, shape (n_cases, n_features), float64."""
+
+    cases: list[CaseModel]
+    bands: list[BandResult | None]
+    feats: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def take(self, idx: Sequence[int] | NDArray[np.int_]) -> Prepared:
+        """The rows at ``idx``, in that order."""
+        rows = [int(i) for i in idx]
+        return Prepared([self.cases[i] for i in rows], [self.bands[i] for i in rows], self.feats[rows])
+
+    @property
+    def criminal_bands(self) -> list[BandResult]:
+        """The bands of an all-criminal batch (raises if a civil case is in it)."""
+        out = [b for b in self.bands if b is not None]
+        if len(out) != len(self.bands):
+            raise TypeError("a criminal model got a civil case")
+        return out
+
+
 class CaseFeaturizer(TransformerMixin, BaseEstimator):
     """Cases -> hand-coded numeric features (scikit-learn transformer).
 
     Parameters:
         kind: ``"criminal"`` (defendant rows, with the statutory band) or ``"civil"`` (judgments).
-    ``fit`` learns nothing (the features are hand-coded); it records ``feature_names_out_``.
-    ``transform`` returns float64 of shape (n_cases, n_features).
+        law: the law table the statutory bands are computed under (default: ``load_law_table()`` at fit time);
+            a model trained under one table answers under it, wherever it is loaded.
+    ``fit`` learns nothing (the features are hand-coded); it records ``feature_names_out_`` and ``law_``.
+    ``transform`` returns float64 of shape (n_cases, n_features); ``prepare`` returns a :class:`Prepared` batch.
     """
 
-    def __init__(self, kind: Kind = "criminal") -> None:
+    def __init__(self, kind: Kind = "criminal", law: LawTable | None = None) -> None:
         self.kind = kind
-
-    def _one(self) -> Callable[[Any], dict[str, float]]:
-        return criminal_features if self.kind == "criminal" else civil_features
+        self.law = law
 
     def fit(self, X: CaseInput | None = None, y: Any = None) -> CaseFeaturizer:
+        self.law_ = self.law or load_law_table()
         probe = CriminalCase() if self.kind == "criminal" else CivilCase()
-        self.feature_names_out_ = np.asarray(list(self._one()(probe)), dtype=object)
+        names = list(
+            criminal_features(probe, statutory_band(probe, self.law_), self.law_)
+            if isinstance(probe, CriminalCase)
+            else civil_features(probe, self.law_)
+        )
+        self.feature_names_out_ = np.asarray(names, dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
         return self
+
+    @property
+    def digest(self) -> str:
+        """What a model's features depend on: the kind, the feature names in order and the law table's digest.
+        Models that share a ``Prepared`` batch must have the same digest."""
+        law = getattr(self, "law_", None) or load_law_table()
+        text = "|".join([self.kind, ",".join(str(n) for n in self.feature_names_out_), law_digest(law)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def prepare(self, X: CaseInput) -> Prepared:
+        """Validate ``X`` (models, dicts or a DataFrame) and compute bands and features once."""
+        cases = as_cases(X, default_proceeding=self.kind)
+        return self.prepare_cases(cases)
+
+    def prepare_cases(self, cases: Sequence[CaseModel]) -> Prepared:
+        """Bands and features of already-validated cases."""
+        law = getattr(self, "law_", None) or load_law_table()
+        bands: list[BandResult | None] = [
+            statutory_band(c, law) if isinstance(c, CriminalCase) else None for c in cases
+        ]
+        crim = [b for b in bands if b is not None] if self.kind == "criminal" else None
+        return Prepared(list(cases), bands, self.transform_cases(cases, crim))
 
     def transform(self, X: CaseInput) -> NDArray[np.float64]:
         cases = as_cases(X, default_proceeding=self.kind)
@@ -170,13 +230,37 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
             if self.kind == "criminal":
                 if not isinstance(case, CriminalCase):
                     raise TypeError("a criminal featurizer got a civil case")
-                feats = criminal_features(case, bands[i] if bands is not None else None)
+                law = getattr(self, "law_", None)
+                band = bands[i] if bands is not None else statutory_band(case, law)
+                feats = criminal_features(case, band, law)
             else:
                 if not isinstance(case, CivilCase):
                     raise TypeError("a civil featurizer got a criminal case")
-                feats = civil_features(case)
+                feats = civil_features(case, getattr(self, "law_", None))
             out[i] = [feats[n] for n in names]
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(self.feature_names_out_, dtype=object)
+
+
+def law_digest(law: LawTable) -> str:
+    """The law table's digest (``LawTable.digest`` when the table has one, else a digest of its numbers)."""
+    own = getattr(law, "digest", None)
+    if isinstance(own, str):
+        return own
+    canonical = json.dumps(_canonical(law), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able form of a law table's values that does not depend on set order or hash seeds."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, frozenset | set):
+        return sorted(str(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value if isinstance(value, int | float | str | bool) or value is None else str(value)

@@ -1,142 +1,78 @@
-"""The MLflow pyfunc form of a trained estimator: takes cases (not pre-computed features), returns estimates.
+"""The MLflow pyfunc form of an estimator (:mod:`features.model.answer`): the model everywhere.
 
-Input: a DataFrame of case rows (columns = case fields of ``features.law.schema``; ``data_types``/``conduct`` as
-arrays of strings; ``records_by_type`` as a JSON string). Output: one row per input row, in order, with
-``case_id``, ``target``, ``point``/``low``/``high``/``level`` (regressors, natural units: months or yuan),
-``p_le_36_months`` (custodial), ``probability`` (probation) and ``error`` (the validation error of a bad row,
-field names only; the other columns are then null). Serving loads the same object and calls
-``unwrap_python_model().estimator`` for the fast path.
+``mlflow models serve`` of a registered ``exposure-criminal`` / ``exposure-civil`` model takes
+``{"inputs": [case, case, ...]}``: each case is the JSON object the HTTP API takes (any mix of fields; unknown
+fields are refused in that case's slot, as by the API) and answers ``{"predictions": [item, ...]}``, one item per
+case in order: ``{"index", "ok", "errors", "estimate"}`` with ``estimate`` the whole answer the API documents
+(``CriminalEstimate`` / ``CivilEstimate`` of docs/openapi.json) and ``errors`` the refused fields (names and
+reasons, never values). The output is strict JSON: no NaN or infinity anywhere.
+
+The python model is only a wrapper: it loads the fitted estimator (a joblib artifact) and calls its
+``answer_records``; serving, batch scoring and Spark load the same object through ``unwrap_python_model()``.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+from pathlib import Path
 from typing import Any
 
 import joblib
-import numpy as np
-import pandas as pd
-from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
-from mlflow.types import ColSpec, DataType, Schema, TensorSpec
-from mlflow.types.schema import AnyType, Array
-from pydantic import ValidationError
 
-from features.law.schema import CivilCase, CriminalCase
-from features.model.cases import CaseModel, as_cases, row_to_dict
-from features.model.estimators import TARGET_KIND, OutcomeRegressor, ProbationClassifier
-from features.tables import format_validation_error
+from features.model.answer import Estimator
 
-CUSTODIAL_THRESHOLD_MONTHS = 36.0  # probation possible only at or below (Criminal Law Art. 72)
-OUTPUT_COLUMNS = ["case_id", "target", "point", "low", "high", "level", "p_le_36_months", "probability", "error"]
+ESTIMATOR_ARTIFACT = "estimator"
 
 
-def _scalar_type(annotation: Any) -> DataType | AnyType:
-    """Strings stay strings; numbers and booleans accept any type (JSON ints, floats with NaN, None), because the
-    case schema validates them anyway and MLflow refuses both int->double and double->int conversions."""
-    text = str(annotation)
-    if any(t in text for t in ("bool", "int", "float")):
-        return AnyType()
-    return DataType.string
+def strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (JSON has no NaN or infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
 
 
-def input_schema(kind: str) -> Schema:
-    """MLflow input schema of a case DataFrame (every column optional)."""
-    model = CriminalCase if kind == "criminal" else CivilCase
-    specs: list[ColSpec | TensorSpec] = []
-    for name, field in model.model_fields.items():
-        if name in ("data_types", "conduct", "other_charges"):
-            specs.append(ColSpec(Array(DataType.string), name, required=False))
-        elif name == "records_by_type":
-            specs.append(ColSpec(DataType.string, name, required=False))
-        else:
-            specs.append(ColSpec(_scalar_type(field.annotation), name, required=False))
-    return Schema(specs)
+# MLflow reads predict's type hints when the class is defined (list[dict[str, Any]]: a list of case objects of any
+# fields, so that unknown fields reach the estimator and are refused in their row) and warns that Any is not
+# validated: the estimator validates every row itself.
+warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType.*", category=UserWarning)
 
 
-def output_schema() -> Schema:
-    specs: list[ColSpec | TensorSpec] = [
-        ColSpec(DataType.string, "case_id", required=False),
-        ColSpec(DataType.string, "target"),
-    ]
-    return Schema(
-        specs
-        + [
-            ColSpec(DataType.double, c, required=False)
-            for c in ("point", "low", "high", "level", "p_le_36_months", "probability")
-        ]
-        + [ColSpec(DataType.string, "error", required=False)]
-    )
+class ExposureModel(PythonModel):
+    """pyfunc wrapper of a fitted :class:`CriminalEstimator` or :class:`CivilEstimator` (see module docstring)."""
 
-
-def signature(kind: str) -> ModelSignature:
-    return ModelSignature(inputs=input_schema(kind), outputs=output_schema())
-
-
-class CaseModelPyfunc(PythonModel):
-    """pyfunc wrapper of an ``OutcomeRegressor`` or ``ProbationClassifier`` stored as a joblib artifact."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self.estimator: OutcomeRegressor | ProbationClassifier | None = None
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.estimator: Estimator | None = None
 
     def load_context(self, context: Any) -> None:
-        self.estimator = joblib.load(context.artifacts["estimator"])
-
-    def _validate_rows(self, model_input: pd.DataFrame) -> tuple[list[CaseModel | None], list[str | None]]:
-        kind = TARGET_KIND[self.target]
-        cases: list[CaseModel | None] = []
-        errors: list[str | None] = []
-        for row in model_input.to_dict(orient="records"):
-            try:
-                cases.append(as_cases([row_to_dict(row)], default_proceeding=kind)[0])
-                errors.append(None)
-            except (ValidationError, ValueError) as exc:
-                reason = format_validation_error(exc) if isinstance(exc, ValidationError) else "invalid JSON field"
-                cases.append(None)
-                errors.append(reason)
-        return cases, errors
+        # the service checks what it loaded before serving it (serving.canary): an artifact replaced by another
+        # object is refused there, with its type named
+        self.estimator = joblib.load(context.artifacts[ESTIMATOR_ARTIFACT])
+        config = getattr(context, "model_config", None) or {}
+        # the answer's model block names the model: its registered name and the run that logged it (a served copy
+        # does not know which registry version it was loaded as)
+        self.identity = {"name": config.get("name"), "version": None, "run_id": config.get("run_id")}
 
     def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> pd.DataFrame:
-        estimator = self.estimator
-        if estimator is None:
+        self, context: Any, model_input: list[dict[str, Any]], params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        if self.estimator is None:
             raise RuntimeError("model context not loaded")
-        cases, errors = self._validate_rows(model_input)
-        good = [i for i, c in enumerate(cases) if c is not None]
-        out = pd.DataFrame({c: [None] * len(cases) for c in OUTPUT_COLUMNS}, dtype=object)
-        out["target"] = self.target
-        out["error"] = errors
-        out["case_id"] = [
-            c.case_id if c is not None else row.get("case_id")
-            for c, row in zip(cases, model_input.to_dict(orient="records"), strict=True)
-        ]
-        if good:
-            valid = [c for c in cases if c is not None]
-            if isinstance(estimator, OutcomeRegressor):
-                prepared = estimator._prepare(valid)
-                threshold = CUSTODIAL_THRESHOLD_MONTHS if self.target == "custodial_months" else None
-                est = estimator.estimate_prepared(*prepared, threshold=threshold)
-                for col in ("point", "low", "high"):
-                    out.loc[good, col] = est[col]
-                out.loc[good, "level"] = estimator.level
-                if threshold is not None:
-                    out.loc[good, "p_le_36_months"] = est["p_le_threshold"]
-            else:
-                crim = [c for c in valid if isinstance(c, CriminalCase)]
-                out.loc[good, "probability"] = estimator.predict_proba_cases(crim)
-        for col in ("point", "low", "high", "level", "p_le_36_months", "probability"):
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-        return out
+        items = self.estimator.answer_records(model_input)
+        identity = getattr(self, "identity", {"name": None, "version": None, "run_id": None})
+        for item in items:
+            if item["estimate"] is not None:
+                item["estimate"]["model"] = {
+                    t: {**identity, **part} for t, part in item["estimate"]["model"].items()
+                }
+        return [strict_json(item) for item in items]
 
 
-def save_estimator(estimator: Any, path: str) -> None:
+def save_estimator(estimator: Estimator, path: Path) -> None:
     joblib.dump(estimator, path)
-
-
-def example_frame(cases: list[CaseModel]) -> pd.DataFrame:
-    from features.model.cases import cases_to_frame
-
-    frame = cases_to_frame(cases)
-    keep = [c for c in frame.columns if frame[c].notna().any()]
-    return frame[keep].replace({np.nan: None})

@@ -1,33 +1,51 @@
-"""Similar cases: the training cases nearest to a case in standardized feature space, offered as references
-(not binding: SPC similar-case guidance)."""
+"""Similar cases: the training cases nearest to a case in standardized feature space, offered as references.
+
+Under the SPC's similar-case guidance (关于统一法律适用加强类案检索的指导意见(试行), 2020) courts shall refer to
+guiding cases (指导性案例) and search the People's Court Case Library; every other published case is reference
+only. Each reference says which it is (``authority``) and where its source stands (``source_kind``: official,
+press, law firm, secondary repost, title only), and among equally similar cases the better source comes first.
+
+The index is scikit-learn's ``NearestNeighbors`` (brute force, float32) over standardized features, with the
+references' descriptions kept in columns (a pyarrow table), so that a million reference cases fit in well under
+2 GB and a query materializes only its k hits. Similarity = 1 / (1 + RMS distance), in (0, 1].
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.neighbors import NearestNeighbors
 
 from features.law.schema import CriminalCase
 from features.model.cases import CaseModel
 
+# authority of a reference (most authoritative first) and where its source stands (best first)
+AUTHORITY_RANK = {"guiding_case": 0, "case_library": 1, "procuratorate_guiding": 2, "published": 3}
+SOURCE_KIND_RANK = {"official": 0, "press": 1, "law_firm": 2, "secondary": 3, "title_only": 4}
+BINDING_AUTHORITIES = ("guiding_case",)  # courts shall refer to them (应当参照)
+SIMILARITY_DIGITS = 3  # similarities equal at this precision count as equally similar
+_CANDIDATE_FACTOR = 4  # a query looks at k x this many neighbours to rank equally similar ones by source
 
-@dataclass
-class Reference:
-    """A training case offered as a reference (not binding: SPC similar-case guidance)."""
+_TEXT_COLUMNS = (
+    "case_id",
+    "summary",
+    "court",
+    "case_number",
+    "source_url",
+    "source_title",
+    "source_kind",
+    "authority",
+)
 
-    case_id: str
-    summary: str | None
-    court: str | None
-    year: int | None
-    source_url: str | None
-    source_title: str | None
-    outcome: dict[str, Any]
 
-
-def _outcome_of(case: CaseModel) -> dict[str, Any]:
+def outcome_of(case: CaseModel) -> dict[str, Any]:
+    """What the court decided in a reference case (months, yuan, penalty kind)."""
     if isinstance(case, CriminalCase):
         return {
             "custodial_months": case.custodial_months,
@@ -48,32 +66,98 @@ def _outcome_of(case: CaseModel) -> dict[str, Any]:
     }
 
 
-class ReferenceSet:
-    """Nearest training cases in standardized feature space; similarity = 1 / (1 + RMS distance)."""
+def _none_if_nan(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
 
-    def __init__(self, features: NDArray[np.float64], cases: Sequence[CaseModel]) -> None:
-        self.mean_ = features.mean(axis=0)
-        scale = features.std(axis=0)
+
+class SimilarCases(BaseEstimator):
+    """Nearest reference cases. ``fit(feats, cases)``: feats (n_refs, n_features); ``nearest(feats, k)`` ->
+    for each query row, up to k references (dicts) with their similarity, best first."""
+
+    def __init__(self, candidate_factor: int = _CANDIDATE_FACTOR) -> None:
+        self.candidate_factor = candidate_factor
+
+    def fit(self, feats: NDArray[np.float64], cases: Sequence[CaseModel]) -> SimilarCases:
+        if len(feats) != len(cases):
+            raise ValueError(f"{len(feats)} feature rows for {len(cases)} reference cases")
+        self.mean_ = feats.mean(axis=0) if len(feats) else np.zeros(feats.shape[1])
+        scale = feats.std(axis=0) if len(feats) else np.ones(feats.shape[1])
         self.scale_ = np.where(scale > 1e-9, scale, 1.0)
-        self.matrix_ = (features - self.mean_) / self.scale_
-        self.references_ = [
-            Reference(
-                case_id=c.case_id or "",
-                summary=c.summary_en,
-                court=c.court,
-                year=c.year,
-                source_url=c.source_url,
-                source_title=c.source_title,
-                outcome=_outcome_of(c),
-            )
-            for c in cases
-        ]
+        self.n_features_ = feats.shape[1]
+        self.index_ = NearestNeighbors(algorithm="brute", metric="euclidean")
+        if len(feats):
+            self.index_.fit(self._standardize(feats))
+        columns: dict[str, list[Any]] = {name: [] for name in _TEXT_COLUMNS}
+        years: list[int | None] = []
+        outcomes: list[dict[str, Any]] = []
+        for case in cases:
+            columns["case_id"].append(case.case_id or "")
+            columns["summary"].append(case.summary_en)
+            columns["court"].append(case.court)
+            columns["case_number"].append(case.case_number)
+            columns["source_url"].append(case.source_url)
+            columns["source_title"].append(case.source_title)
+            columns["source_kind"].append(getattr(case, "source_kind", None))
+            columns["authority"].append(getattr(case, "authority", None))
+            years.append(case.year)
+            outcomes.append(outcome_of(case))
+        table = {name: pa.array(values, type=pa.string()) for name, values in columns.items()}
+        table["year"] = pa.array(years, type=pa.int32())
+        table["outcome"] = pa.array(outcomes)
+        self.references_ = pa.table(table)
+        self.rank_ = np.asarray(
+            [
+                AUTHORITY_RANK.get(a or "published", len(AUTHORITY_RANK)) * 10
+                + SOURCE_KIND_RANK.get(k or "", len(SOURCE_KIND_RANK))
+                for a, k in zip(columns["authority"], columns["source_kind"], strict=True)
+            ],
+            dtype=np.int64,
+        )
+        return self
 
-    def nearest(self, features: NDArray[np.float64], k: int = 5) -> list[list[tuple[Reference, float]]]:
-        z = (features - self.mean_) / self.scale_
-        d = np.sqrt(((z[:, None, :] - self.matrix_[None, :, :]) ** 2).mean(axis=2))
-        out = []
-        for row in d:
-            idx = np.argsort(row, kind="stable")[:k]
-            out.append([(self.references_[i], float(1.0 / (1.0 + row[i]))) for i in idx])
+    def _standardize(self, feats: NDArray[np.float64]) -> NDArray[np.float32]:
+        return np.asarray((feats - self.mean_) / self.scale_, dtype=np.float32)
+
+    def neighbours(self, feats: NDArray[np.float64], k: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Indices into the references and similarities, shape (n_queries, min(k, n_refs)); among equally similar
+        references (``SIMILARITY_DIGITS``) the more authoritative and better-sourced one comes first."""
+        n_refs = len(self.rank_)
+        k = min(k, n_refs)
+        if k <= 0 or len(feats) == 0:
+            return np.zeros((len(feats), 0), dtype=np.int64), np.zeros((len(feats), 0))
+        m = min(n_refs, k * max(1, self.candidate_factor))
+        dist, idx = self.index_.kneighbors(self._standardize(feats), n_neighbors=m)
+        similarity = 1.0 / (1.0 + dist / math.sqrt(self.n_features_))
+        rounded = np.round(similarity, SIMILARITY_DIGITS)
+        # lexsort: last key is primary -> similarity (descending), then rank, then index (stable)
+        order = np.lexsort((idx, self.rank_[idx], -rounded), axis=1)[:, :k]
+        rows = np.arange(len(feats))[:, None]
+        return idx[rows, order].astype(np.int64), similarity[rows, order]
+
+    def nearest(self, feats: NDArray[np.float64], k: int = 5) -> list[list[dict[str, Any]]]:
+        """For each query row, the k most similar references as answer dicts (see module docstring)."""
+        idx, similarity = self.neighbours(feats, k)
+        out: list[list[dict[str, Any]]] = []
+        for row_idx, row_sim in zip(idx, similarity, strict=True):
+            hits = self.references_.take(pa.array(row_idx)).to_pylist()
+            out.append([self._reference(hit, float(s)) for hit, s in zip(hits, row_sim, strict=True)])
         return out
+
+    @staticmethod
+    def _reference(hit: dict[str, Any], similarity: float) -> dict[str, Any]:
+        authority = hit["authority"] or "published"
+        outcome = {key: _none_if_nan(value) for key, value in (hit["outcome"] or {}).items()}
+        return {
+            "case_id": hit["case_id"],
+            "summary": hit["summary"],
+            "court": hit["court"],
+            "year": hit["year"],
+            "case_number": hit["case_number"],
+            "outcome": outcome,
+            "source_url": hit["source_url"],
+            "source_title": hit["source_title"],
+            "source_kind": hit["source_kind"],
+            "authority": authority,
+            "similarity": round(similarity, SIMILARITY_DIGITS),
+            "reference_only": authority not in BINDING_AUTHORITIES,
+        }

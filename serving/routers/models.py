@@ -18,13 +18,23 @@ router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_
 
 @router.get("/models", response_model=ModelsResponse, responses=AUTH_RESPONSES, summary="Loaded champion models")
 async def models(holder: HolderDep, settings: SettingsDep) -> Response:
-    """Version, MLflow run, family, training data digest and size, and CV metrics of each target's champion; where
-    they came from (registry or disk cache, and why) and the last new set that was refused."""
+    """The loaded estimators (one per kind: its registered name, version and run, the law table and featurization it
+    was trained under, its data) and their parts: per target the family, training data digest and size, and CV
+    metrics; where they came from (registry or disk cache, and why) and the last new set that was refused."""
     snapshot = holder.snapshot
     cards: dict[str, Any] = {}
+    estimators: dict[str, Any] = {}
     if snapshot.champions is not None:
-        for target, m in snapshot.champions.models.items():
-            cards[target] = {**m.info(), "metrics": m.metrics}
+        cards = snapshot.champions.parts()
+        for kind, loaded in snapshot.champions.estimators.items():
+            info = loaded.estimator.info()
+            estimators[kind] = {
+                **loaded.identity(),
+                "law_digest": info["law_digest"],
+                "features_digest": info["features_digest"],
+                "data": info["data"],
+                "parts": list(info["targets"]),
+            }
     missing = dict(snapshot.missing)
     if snapshot.champions is None:
         missing = {"*": snapshot.reason() or "not loaded"}
@@ -32,6 +42,7 @@ async def models(holder: HolderDep, settings: SettingsDep) -> Response:
         {
             "ready": snapshot.ready,
             "models": cards,
+            "estimators": estimators,
             "missing": missing,
             "loaded_at": snapshot.loaded_at,
             "checked_at": snapshot.checked_at,

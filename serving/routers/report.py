@@ -21,7 +21,7 @@ from serving import report
 from serving.batch import unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
-from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet, NoChampionError
+from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
 from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase, FactsRequest
@@ -54,10 +54,6 @@ def _attachment(html: str, generated: datetime) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _model_cards(champions: ChampionSet, targets: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    return {t: champions.models[t].info() for t in targets}
 
 
 @router.post(
@@ -95,7 +91,7 @@ async def criminal_report(
         answer["extraction"] = extraction
     metrics.cases.labels("criminal", "ok").inc()
     generated = datetime.now().astimezone()
-    html = report.render_criminal(case, answer, _model_cards(champions, CRIMINAL_TARGETS), generated)
+    html = report.render_criminal(case, answer, answer["model"], generated)
     return _attachment(html, generated)
 
 
@@ -120,5 +116,5 @@ async def civil_report(
     answer = champions.estimate_civil([case], k=settings.similar_k)[0]
     metrics.cases.labels("civil", "ok").inc()
     generated = datetime.now().astimezone()
-    html = report.render_civil(case, answer, _model_cards(champions, CIVIL_TARGETS), generated)
+    html = report.render_civil(case, answer, answer["model"], generated)
     return _attachment(html, generated)

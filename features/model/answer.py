@@ -1,0 +1,421 @@
+"""The whole answer, from one object per kind: :class:`CriminalEstimator` and :class:`CivilEstimator`.
+
+An estimator holds the models trained together on one featurization and one law table (custodial months,
+probation and fine for a criminal defendant; the award for a civil or public-interest judgment) and the index of
+similar reference cases. It turns a batch of cases into
+
+- ``columns(prepared)``: the numbers of every case as arrays of shape (n,), rounded as answers show them
+  (months to 0.1, yuan to 10, probabilities to 0.001): what batch scoring and Spark write;
+- ``answer(cases)``: one dict per case, the whole answer the API documents (band and rules, every range,
+  probabilities with their legal caps, fine, drivers, similar cases, the data the models were trained on),
+  built from ``columns`` so that every door gives the same numbers;
+- ``answer_records(records)``: raw rows (any table format) -> one item per row, in order, ``{"index", "ok",
+  "errors", "estimate"}``: a bad row carries its errors (field names, never values) and does not sink the
+  others. This is what the MLflow pyfunc (``mlflow models serve``), HTTP batches and ``exposure predict`` call.
+
+Nothing outside this module computes a part of an answer; the HTTP service adds only the registry's name and
+version of the model it loaded. Units: months, yuan, probabilities in [0, 1].
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, clone
+
+from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import BandResult, LawTable
+from features.model.cases import CaseModel
+from features.model.estimators import OutcomeRegressor, ProbationClassifier
+from features.model.featurize import CaseFeaturizer, Prepared, law_digest
+from features.model.similar import SimilarCases
+from features.model.targets import target_data
+from features.tables import FieldError, validate_record
+
+Kind = Literal["criminal", "civil"]
+CRIMINAL_TARGETS = ("custodial_months", "probation", "fine_yuan")
+CIVIL_TARGETS = ("awarded_total_yuan",)
+KIND_TARGETS: dict[str, tuple[str, ...]] = {"criminal": CRIMINAL_TARGETS, "civil": CIVIL_TARGETS}
+DISCLAIMER = (
+    "Non-binding statistical estimate from past cases; not legal advice. Similar cases are reference only: under "
+    "the SPC similar-case guidance only guiding cases bind."
+)
+DEFAULT_SIMILAR = 5
+ESTIMATE_FAILED: list[FieldError] = [{"field": "(case)", "reason": "the estimate failed for this case"}]
+
+# rounding of every number an answer shows (and batch scoring writes): one place
+MONTHS_DIGITS = 1
+YUAN_DIGITS = -1
+PROBABILITY_DIGITS = 3
+
+
+def _round(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    return np.round(np.asarray(values, dtype=float), digits)
+
+
+def cases_digest(cases: Sequence[CaseModel]) -> str:
+    """A short sha256 of cases (their JSON, in order): names the data a model was trained on."""
+    h = hashlib.sha256()
+    for case in cases:
+        h.update(json.dumps(case.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()[:16]
+
+
+def _ratios(
+    point: float, low: float, high: float, denominator: float | None, digits: int
+) -> dict[str, float] | None:
+    """point/low/high divided by ``denominator``; None without one or when a ratio overflows (a tiny denominator
+    such as 1e-310 yuan: JSON has no infinity and the answer schema wants numbers)."""
+    if not denominator:
+        return None
+    out = {k: round(v / denominator, digits) for k, v in (("point", point), ("low", low), ("high", high))}
+    return out if all(math.isfinite(v) for v in out.values()) else None
+
+
+def below_minimum_note(low: float, minimum: float) -> str | None:
+    """Why an interval reaches below the band's minimum (as rounded in the answer), else None."""
+    if low >= minimum:
+        return None
+    return (
+        f"The range reaches below the band's minimum of {minimum:g} months: courts go below it with mitigation "
+        "(Criminal Law Art. 63: surrender, accessory role, attempt, meritorious service), as past cases of this "
+        "band show; without such facts expect the minimum or more."
+    )
+
+
+class _Estimator(BaseEstimator):
+    """What both kinds share: fitting the parts on one featurizer, provenance, similar cases, record answers."""
+
+    kind: Kind
+    featurizer: CaseFeaturizer | None
+    similar_k: int
+
+    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+        raise NotImplementedError
+
+    def _fit_parts(self, cases: Sequence[CaseModel], data_name: str | None) -> None:
+        own = [c for c in cases if (c.proceeding == "criminal") == (self.kind == "criminal")]
+        self.featurizer_ = clone(
+            self.featurizer if self.featurizer is not None else CaseFeaturizer(self.kind)
+        ).fit()
+        self.parts_: dict[str, OutcomeRegressor | ProbationClassifier] = {}
+        self.training_: dict[str, dict[str, Any]] = {}
+        for target, part in self._parts().items():
+            data = target_data(own, target)
+            if len(data) == 0:
+                raise ValueError(f"{target}: no labelled {self.kind} case to train on")
+            model = clone(part).set_params(featurizer=self.featurizer_)
+            model.fit(data.cases, data.y, groups=data.groups)
+            if model.featurizer_.digest != self.featurizer_.digest:
+                raise ValueError(f"{target}: its features differ from the estimator's featurization")
+            self.parts_[target] = model
+            self.training_[target] = {"n_train": len(data), "dataset_digest": cases_digest(data.cases)}
+        reference_target = KIND_TARGETS[self.kind][0]
+        references = target_data(own, reference_target).cases
+        self.similar_ = SimilarCases().fit(self.featurizer_.prepare_cases(references).feats, references)
+        self.data_ = {"name": data_name or "cases", "n_cases": len(own), "digest": cases_digest(own)}
+
+    @property
+    def law_(self) -> LawTable:
+        return self.featurizer_.law_
+
+    @property
+    def law_digest_(self) -> str:
+        return law_digest(self.featurizer_.law_)
+
+    def info(self) -> dict[str, Any]:
+        """What the estimator was trained on and how: per target the family, training cases and their digest; the
+        featurization and law table digests; the data set's name, size and digest."""
+        return {
+            "kind": self.kind,
+            "targets": {
+                t: {"family": getattr(m, "family", "?"), **self.training_[t]} for t, m in self.parts_.items()
+            },
+            "features_digest": self.featurizer_.digest,
+            "law_digest": self.law_digest_,
+            "data": dict(self.data_),
+        }
+
+    def prepare(self, cases: Sequence[CaseModel]) -> Prepared:
+        return self.featurizer_.prepare_cases(cases)
+
+    def model_block(self) -> dict[str, dict[str, Any]]:
+        """The ``model`` part of an answer: per target its family and training data (the service adds the registry's
+        name, version and run)."""
+        return {t: {"family": getattr(m, "family", "?"), **self.training_[t]} for t, m in self.parts_.items()}
+
+    def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def answer_records(self, records: Sequence[Any], k: int | None = None) -> list[dict[str, Any]]:
+        """One item per record, in order (see module docstring); valid rows are estimated together, and if that
+        fails, one by one so that only the failing ones carry an error."""
+        items: list[dict[str, Any]] = []
+        valid: list[tuple[int, CaseModel]] = []
+        for i, record in enumerate(records):
+            case, errors = validate_record(record, self.kind, nan_is_missing=False)  # JSON objects: NaN is refused
+            items.append({"index": i, "ok": case is not None, "errors": errors or None, "estimate": None})
+            if case is not None:
+                valid.append((i, case))
+        if not valid:
+            return items
+        try:
+            answers: list[dict[str, Any] | None] = list(self.answer([c for _, c in valid], k=k))
+        except Exception:
+            answers = []
+            for _, case in valid:
+                try:
+                    answers.append(self.answer([case], k=k)[0])
+                except Exception:
+                    answers.append(None)
+        for (i, _), answer in zip(valid, answers, strict=True):
+            if answer is None:
+                items[i].update(ok=False, errors=list(ESTIMATE_FAILED))
+            else:
+                items[i]["estimate"] = answer
+        return items
+
+    def predict(self, X: Sequence[Any]) -> list[dict[str, Any]]:
+        """Records (dicts of any table format, or validated cases) -> items as ``answer_records``."""
+        return self.answer_records([x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in X])
+
+
+class CriminalEstimator(_Estimator):
+    """Criminal defendants (Criminal Law Art. 253-1) -> the whole answer.
+
+    Parameters (unfitted models; cloned and fitted on one featurization by ``fit``):
+        custodial: ``OutcomeRegressor(target="custodial_months")``;
+        probation: ``ProbationClassifier``;
+        fine: ``OutcomeRegressor(target="fine_yuan")``;
+        featurizer: ``CaseFeaturizer("criminal")`` (it carries the law table);
+        similar_k: similar cases per answer.
+    ``fit(cases)``: every criminal case; each model takes the rows labelled for its target.
+    """
+
+    kind: Kind = "criminal"
+
+    def __init__(
+        self,
+        custodial: OutcomeRegressor | None = None,
+        probation: ProbationClassifier | None = None,
+        fine: OutcomeRegressor | None = None,
+        featurizer: CaseFeaturizer | None = None,
+        similar_k: int = DEFAULT_SIMILAR,
+    ) -> None:
+        self.custodial = custodial
+        self.probation = probation
+        self.fine = fine
+        self.featurizer = featurizer
+        self.similar_k = similar_k
+
+    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+        return {
+            "custodial_months": self.custodial or OutcomeRegressor(target="custodial_months", family="baseline"),
+            "probation": self.probation or ProbationClassifier(family="baseline"),
+            "fine_yuan": self.fine or OutcomeRegressor(target="fine_yuan", family="baseline"),
+        }
+
+    def fit(self, X: Sequence[CaseModel], y: Any = None, data_name: str | None = None) -> CriminalEstimator:
+        self._fit_parts(X, data_name)
+        return self
+
+    @property
+    def _custodial(self) -> OutcomeRegressor:
+        model = self.parts_["custodial_months"]
+        assert isinstance(model, OutcomeRegressor)
+        return model
+
+    @property
+    def _fine(self) -> OutcomeRegressor:
+        model = self.parts_["fine_yuan"]
+        assert isinstance(model, OutcomeRegressor)
+        return model
+
+    @property
+    def _probation(self) -> ProbationClassifier:
+        model = self.parts_["probation"]
+        assert isinstance(model, ProbationClassifier)
+        return model
+
+    def columns(self, prepared: Prepared) -> dict[str, NDArray[Any]]:
+        """Every number of every case, shape (n,), rounded as answers show them (see module docstring)."""
+        law = self.law_
+        limit = law.probation_max_months
+        bands = prepared.criminal_bands
+        c_est = self._custodial.estimate(prepared, threshold=limit)
+        f_est = self._fine.estimate(prepared)
+        p_prob = self._probation.proba(prepared)
+        # P(probation) cannot exceed P(term <= the Art. 72 limit): probation needs such a term
+        p_prob = np.minimum(p_prob, c_est["p_le_threshold"])
+        n = len(prepared)
+        return {
+            "band": np.asarray([b.band.value for b in bands], dtype=object),
+            "band_certain": np.asarray([b.band_certain for b in bands], dtype=bool),
+            "custodial_months_point": _round(c_est["point"], MONTHS_DIGITS),
+            "custodial_months_low": _round(c_est["low"], MONTHS_DIGITS),
+            "custodial_months_high": _round(c_est["high"], MONTHS_DIGITS),
+            "custodial_months_level": np.full(n, self._custodial.level),
+            "p_custodial_le_36_months": _round(c_est["p_le_threshold"], PROBABILITY_DIGITS),
+            "probation_probability": _round(p_prob, PROBABILITY_DIGITS),
+            "fine_yuan_point": _round(f_est["point"], YUAN_DIGITS),
+            "fine_yuan_low": _round(f_est["low"], YUAN_DIGITS),
+            "fine_yuan_high": _round(f_est["high"], YUAN_DIGITS),
+            "fine_yuan_level": np.full(n, self._fine.level),
+        }
+
+    def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
+        """The whole answer for each criminal case (see module docstring)."""
+        crim: list[CriminalCase] = []
+        for case in cases:
+            if not isinstance(case, CriminalCase):
+                raise TypeError("a criminal estimator got a civil case")
+            crim.append(case)
+        prepared = self.prepare(crim)
+        cols = self.columns(prepared)
+        drivers = self._custodial.drivers(prepared)
+        similar = self.similar_.nearest(prepared.feats, k=self.similar_k if k is None else k)
+        model = self.model_block()
+        law = {"digest": self.law_digest_}
+        answers = []
+        for i, (case, band) in enumerate(zip(crim, prepared.criminal_bands, strict=True)):
+            answers.append(self._one(i, case, band, cols, drivers[i], similar[i], model, law))
+        return answers
+
+    def _one(
+        self,
+        i: int,
+        case: CriminalCase,
+        band: BandResult,
+        cols: dict[str, NDArray[Any]],
+        drivers: list[dict[str, Any]],
+        similar: list[dict[str, Any]],
+        model: dict[str, dict[str, Any]],
+        law: dict[str, str],
+    ) -> dict[str, Any]:
+        gains = case.illegal_profit_yuan if case.illegal_profit_yuan is not None else case.sales_yuan
+        low = float(cols["custodial_months_low"][i])
+        fine = {k: float(cols[f"fine_yuan_{k}"][i]) for k in ("point", "low", "high")}
+        return {
+            "case_id": case.case_id,
+            "band": band.band.value,
+            "statutory": band.model_dump(mode="json"),
+            "custodial_months": {
+                "point": float(cols["custodial_months_point"][i]),
+                "low": low,
+                "high": float(cols["custodial_months_high"][i]),
+                "level": float(cols["custodial_months_level"][i]),
+                "legal_range": list(band.custodial_range_months),
+                "note": below_minimum_note(low, band.custodial_range_months[0]),
+            },
+            "p_custodial_le_36_months": float(cols["p_custodial_le_36_months"][i]),
+            "probation_probability": float(cols["probation_probability"][i]),
+            "fine_yuan": {
+                **fine,
+                "level": float(cols["fine_yuan_level"][i]),
+                "guideline_yuan": list(band.fine_guideline_yuan) if band.fine_guideline_yuan else None,
+                "multiple_of_gains": _ratios(fine["point"], fine["low"], fine["high"], gains, 2),
+            },
+            "drivers": [
+                {"feature": d["feature"], "contribution_months": d["contribution"], "value": d["value"]}
+                for d in drivers
+            ],
+            "similar_cases": similar,
+            "model": model,
+            "law": law,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+class CivilEstimator(_Estimator):
+    """Civil and public-interest judgments (PIPL Arts. 69-70, Civil Code Arts. 1182-1183, unfair competition) ->
+    the whole answer. Parameters: award (``OutcomeRegressor(target="awarded_total_yuan")``), featurizer,
+    similar_k."""
+
+    kind: Kind = "civil"
+
+    def __init__(
+        self,
+        award: OutcomeRegressor | None = None,
+        featurizer: CaseFeaturizer | None = None,
+        similar_k: int = DEFAULT_SIMILAR,
+    ) -> None:
+        self.award = award
+        self.featurizer = featurizer
+        self.similar_k = similar_k
+
+    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+        return {
+            "awarded_total_yuan": self.award or OutcomeRegressor(target="awarded_total_yuan", family="baseline")
+        }
+
+    def fit(self, X: Sequence[CaseModel], y: Any = None, data_name: str | None = None) -> CivilEstimator:
+        self._fit_parts(X, data_name)
+        return self
+
+    @property
+    def _award(self) -> OutcomeRegressor:
+        model = self.parts_["awarded_total_yuan"]
+        assert isinstance(model, OutcomeRegressor)
+        return model
+
+    def columns(self, prepared: Prepared) -> dict[str, NDArray[Any]]:
+        """The award of every case, shape (n,), in yuan rounded to 10."""
+        est = self._award.estimate(prepared)
+        return {
+            "awarded_total_yuan_point": _round(est["point"], YUAN_DIGITS),
+            "awarded_total_yuan_low": _round(est["low"], YUAN_DIGITS),
+            "awarded_total_yuan_high": _round(est["high"], YUAN_DIGITS),
+            "awarded_total_yuan_level": np.full(len(prepared), self._award.level),
+        }
+
+    def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
+        civ: list[CivilCase] = []
+        for case in cases:
+            if not isinstance(case, CivilCase):
+                raise TypeError("a civil estimator got a criminal case")
+            civ.append(case)
+        prepared = self.prepare(civ)
+        cols = self.columns(prepared)
+        drivers = self._award.drivers(prepared)
+        similar = self.similar_.nearest(prepared.feats, k=self.similar_k if k is None else k)
+        model = self.model_block()
+        answers = []
+        for i, case in enumerate(civ):
+            award = {k: float(cols[f"awarded_total_yuan_{k}"][i]) for k in ("point", "low", "high")}
+            answers.append(
+                {
+                    "case_id": case.case_id,
+                    "proceeding": case.proceeding,
+                    "awarded_total_yuan": {**award, "level": float(cols["awarded_total_yuan_level"][i])},
+                    "award_to_claim_ratio": _ratios(
+                        award["point"], award["low"], award["high"], case.claimed_yuan, 3
+                    ),
+                    "drivers": [
+                        {"feature": d["feature"], "contribution_yuan": d["contribution"], "value": d["value"]}
+                        for d in drivers[i]
+                    ],
+                    "similar_cases": similar[i],
+                    "model": model,
+                    "law": {"digest": self.law_digest_},
+                    "disclaimer": DISCLAIMER,
+                }
+            )
+        return answers
+
+
+Estimator = CriminalEstimator | CivilEstimator
+
+
+def estimator_for(kind: str) -> type[CriminalEstimator] | type[CivilEstimator]:
+    if kind == "criminal":
+        return CriminalEstimator
+    if kind == "civil":
+        return CivilEstimator
+    raise ValueError(f"unknown kind {kind!r}; criminal or civil")
