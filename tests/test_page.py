@@ -20,7 +20,7 @@ import httpx
 import pytest
 from servers import app_env, free_port, start, uvicorn_command
 
-from serving.report import AXIS_MONTHS
+from serving.charts import AXIS_MONTHS
 
 pytestmark = pytest.mark.slow
 CHROMIUM = os.environ.get("EXPOSURE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -129,7 +129,7 @@ def test_page_routes_serve_only_the_page(server: str) -> None:
     assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in index.headers["content-security-policy"]
     assert not re.search(r'(src|href)="(https?:)?//', index.text), "nothing from another origin"
-    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css")):
+    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css"), ("answer.css", "text/css")):
         r = httpx.get(f"{server}/static/{name}")
         assert r.status_code == 200 and r.headers["content-type"].startswith(kind), name
     for bad in ("index.html", "..%2Fapp.py", "%2E%2E/routers/page.py", "nope.js"):
@@ -138,6 +138,12 @@ def test_page_routes_serve_only_the_page(server: str) -> None:
     assert set(spec["kinds"]) == {"criminal", "civil"} and spec["bands"] and spec["features"]
     paths = httpx.get(f"{server}/openapi.json").json()["paths"]
     assert "/" not in paths and "/v1/criminal/report" in paths and "/v1/civil/report" in paths
+    for kind in ("criminal", "civil"):
+        drawn = paths[f"/v1/{kind}/estimate.html"]["post"]
+        assert set(drawn["responses"]["200"]["content"]) == {"text/html"}
+        assert set(drawn["responses"]["422"]["content"]) == {"application/json"}
+        # the same bodies as the estimate endpoint
+        assert drawn["requestBody"] == paths[f"/v1/{kind}/estimate"]["post"]["requestBody"]
 
 
 def test_report_endpoint_attachment_and_errors(server: str, served: Served) -> None:
@@ -162,7 +168,7 @@ def test_report_endpoint_attachment_and_errors(server: str, served: Served) -> N
 # ---------------------------------------------------------------------------------------------------- browser
 def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     _fill_criminal(page)
-    with page.expect_request("**/v1/criminal/estimate") as sent:
+    with page.expect_request("**/v1/criminal/estimate.html") as sent:
         page.click("#estimate")
     page.wait_for_selector("#result[data-state=ready] #custodial-chart")
     body = json.loads(sent.value.post_data)
@@ -181,7 +187,7 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     }
     # the geometry is the numbers: x = left + value / 84 months * plot width
     left, right = _attr(page, chart, "data-plot-left"), _attr(page, chart, "data-plot-right")
-    assert _attr(page, chart, "data-axis-max") == AXIS_MONTHS
+    assert _attr(page, chart, "data-axis-max") == AXIS_MONTHS == 7 * 12  # Art. 253-1: at most 7 years
 
     def x(m: float) -> float:
         return left + m / AXIS_MONTHS * (right - left)
@@ -229,9 +235,9 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
             link = rows.nth(i).locator("a")
             assert link.get_attribute("href") == ref["source_url"]
             assert link.get_attribute("rel") == "noopener noreferrer"
-    versions = page.inner_text("#model-versions")
-    for m in answer["model"].values():
-        assert f"{m['name']} v{m['version']}" in versions
+    for target, m in answer["model"].items():
+        cells = page.locator(f'#model-versions tr[data-target="{target}"] td').all_inner_texts()
+        assert cells[1:3] == [m["name"], m["version"]], "model and version"
     assert answer["disclaimer"] in page.inner_text("#disclaimer")
 
 
@@ -297,7 +303,7 @@ def test_civil_case_estimate_and_export(page: Any, server: str) -> None:
     page.fill("#civil-claimed_yuan", "50万")
     page.fill("#civil-records_total", "960000")
     page.check("#civil-data_types input[value=minor_info]")
-    with page.expect_request("**/v1/civil/estimate") as sent:
+    with page.expect_request("**/v1/civil/estimate.html") as sent:
         page.click("#estimate")
     page.wait_for_selector("#result[data-state=ready] #award-chart")
     body = json.loads(sent.value.post_data)

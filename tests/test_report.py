@@ -7,6 +7,8 @@ import copy
 import re
 from datetime import datetime, timedelta, timezone
 
+import lxml.html
+
 from features.law.schema import CivilCase, CriminalCase
 from features.law.vocab import Conduct, DataType, VictimCategory
 from serving import examples, report
@@ -86,7 +88,12 @@ def test_report_escapes_everything_it_did_not_write() -> None:
     assert "<script" not in html and "<img" not in html and EVIL not in html
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html  # shown as text, never a link
-    assert '"onmouseover="' not in html and "&quot;onmouseover=&quot;" in html
+    # the quote stays inside the attribute as an entity (markupsafe writes &#34;, the same character as &quot;)
+    assert '"onmouseover="' not in html and "&#34;onmouseover=&#34;" in html
+    root = lxml.html.fromstring(html)
+    assert not root.xpath("//*[@onmouseover or @onerror]"), "no attribute was injected"
+    links = root.xpath("//table[@id='similar-table']//a")
+    assert [a.get("href") for a in links] == ['http://example.org/"onmouseover="alert(1)']  # one link, exact
 
 
 def test_civil_report() -> None:
