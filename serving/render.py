@@ -221,6 +221,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # shipped with the package: no stat of every template at each render
     )
     law = load_law_table()
     env.filters.update(
