@@ -36,7 +36,7 @@ from features.law.vocab import DataType
 from serving import charts
 from serving.form import BANDS, FIELDS, GROUPS, PROCEEDINGS, bilingual, feature_label, vocab_label
 
-Kind = Literal["criminal", "civil"]
+Kind = Literal["criminal", "civil"]  # the answers drawn: keys of PARTS
 TEMPLATES = Path(__file__).with_name("templates")
 ANSWER_CSS = Path(__file__).with_name("static") / "answer.css"  # the components' style: page and report
 REPORT_CSS = TEMPLATES / "report.css"  # the report's shell and print layout
@@ -250,13 +250,13 @@ def _render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def _context(kind: str, case: CaseBase, answer: Mapping[str, Any], generated: datetime) -> dict[str, Any]:
+def _context(kind: Kind, case: CaseBase, answer: Mapping[str, Any], generated: datetime) -> dict[str, Any]:
     if kind not in PARTS:
         raise ValueError(f"kind must be one of {sorted(PARTS)}")
     return {"kind": kind, "case": case, "a": answer, "generated": generated, "models": answer.get("model") or {}}
 
 
-def answer_fragment(kind: str, case: CaseBase, answer: Mapping[str, Any], generated: datetime) -> str:
+def answer_fragment(kind: Kind, case: CaseBase, answer: Mapping[str, Any], generated: datetime) -> str:
     """The page's answer: an HTML fragment (one ``<div class="answer">``) for ``case`` and its ``answer`` (an
     estimate of :class:`serving.estimate.ChampionSet`), stamped with ``generated``."""
     context = _context(kind, case, answer, generated)
@@ -264,7 +264,7 @@ def answer_fragment(kind: str, case: CaseBase, answer: Mapping[str, Any], genera
 
 
 def report(
-    kind: str,
+    kind: Kind,
     case: CaseBase,
     answer: Mapping[str, Any],
     generated: datetime,

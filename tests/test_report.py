@@ -8,10 +8,11 @@ import copy
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import lxml.html
 
-from features.law.schema import CivilCase, CriminalCase
+from features.law.schema import CaseBase, CivilCase, CriminalCase
 from features.law.statutory import statutory_band
 from features.law.vocab import Conduct, DataType, VictimCategory
 from serving import examples, render, report
@@ -131,7 +132,7 @@ def _parts_in_order(html: str) -> list[str]:
 
 
 def test_page_and_report_draw_the_same_parts_with_the_same_markup() -> None:
-    cases = (
+    cases: tuple[tuple[render.Kind, CaseBase, dict[str, Any], list[str]], ...] = (
         (
             "criminal",
             CriminalCase.model_validate(examples.CRIMINAL_CASE),
