@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from serving.errors import http_error_handler, validation_error_handler
 from serving.holder import ModelHolder
 from serving.observability import Metrics, ObservabilityMiddleware
-from serving.routers import civil, criminal, extract, health, models, page, report
+from serving.routers import civil, criminal, extract, health, models, page, report, view
 from serving.settings import Settings
 
 log = logging.getLogger("exposure.serving")
@@ -96,6 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.metrics = metrics
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    for module in (criminal, civil, report, extract, models, health, page):
+    for module in (criminal, civil, view, report, extract, models, health, page):
         app.include_router(module.router)
     return app

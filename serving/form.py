@@ -1,9 +1,9 @@
 """The litigators' page and report in plain language: the case fields with Chinese and English labels and units,
 the vocabularies as choices, and readable names for the drivers of an estimate.
 
-One source for the page (served as ``GET /ui/form.json``, the form is built from it) and for the exported report
-(``serving.report``). Field names are those of ``features.law.schema``; ``form_spec()`` refuses a name the case models do
-not have, so a renamed field fails the tests instead of silently dropping out of the form.
+One source for the page (served as ``GET /ui/form.json``, the form is built from it) and for the drawn answer and
+the exported report (``serving.render``). Field names are those of ``features.law.schema``; ``form_spec()`` refuses a
+name the case models do not have, so a renamed field fails the tests instead of silently dropping out of the form.
 """
 
 from __future__ import annotations

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
+import lxml.html
 import pytest
 from servers import app_env, free_port, start, uvicorn_command
 
-from serving.report import AXIS_MONTHS
+from serving.charts import AXIS_MONTHS
 
 pytestmark = pytest.mark.slow
 CHROMIUM = os.environ.get("EXPOSURE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -129,15 +130,23 @@ def test_page_routes_serve_only_the_page(server: str) -> None:
     assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in index.headers["content-security-policy"]
     assert not re.search(r'(src|href)="(https?:)?//', index.text), "nothing from another origin"
-    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css")):
+    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css"), ("answer.css", "text/css")):
         r = httpx.get(f"{server}/static/{name}")
         assert r.status_code == 200 and r.headers["content-type"].startswith(kind), name
     for bad in ("index.html", "..%2Fapp.py", "%2E%2E/routers/page.py", "nope.js"):
         assert httpx.get(f"{server}/static/{bad}").status_code == 404, bad
+    script = httpx.get(f"{server}/static/app.js").text
+    assert not re.search(r"createElementNS|<svg|viewBox|getContext", script), "the page draws nothing itself"
     spec = httpx.get(f"{server}/ui/form.json").json()
     assert set(spec["kinds"]) == {"criminal", "civil"} and spec["bands"] and spec["features"]
     paths = httpx.get(f"{server}/openapi.json").json()["paths"]
     assert "/" not in paths and "/v1/criminal/report" in paths and "/v1/civil/report" in paths
+    for kind in ("criminal", "civil"):
+        drawn = paths[f"/v1/{kind}/estimate.html"]["post"]
+        assert set(drawn["responses"]["200"]["content"]) == {"text/html"}
+        assert set(drawn["responses"]["422"]["content"]) == {"application/json"}
+        # the same bodies as the estimate endpoint
+        assert drawn["requestBody"] == paths[f"/v1/{kind}/estimate"]["post"]["requestBody"]
 
 
 def test_report_endpoint_attachment_and_errors(server: str, served: Served) -> None:
@@ -159,16 +168,58 @@ def test_report_endpoint_attachment_and_errors(server: str, served: Served) -> N
     assert "memo-7" not in log and "张某" not in log, "request bodies never reach the log"
 
 
+def test_drawn_answer_endpoint_is_the_estimate_as_html(server: str, served: Served) -> None:
+    marker = "<i>memo-drawn-9</i>"
+    r = httpx.post(f"{server}/v1/criminal/estimate.html", json={**CASE, "case_id": marker}, timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["cache-control"] == "no-store" and r.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    root = lxml.html.fromstring(r.text)
+    assert root.get("class") == "answer" and not root.xpath("//script"), "one fragment, no script"
+    # the numbers drawn are the estimate's, for the same body
+    answer = httpx.post(f"{server}/v1/criminal/estimate", json={**CASE, "case_id": marker}, timeout=30).json()
+    chart = root.get_element_by_id("custodial-chart")
+    months = answer["custodial_months"]
+    assert [float(chart.get(f"data-{k}")) for k in ("low", "high", "point")] == [
+        months["low"],
+        months["high"],
+        months["point"],
+    ]
+    assert root.get_element_by_id("band").get("data-band") == answer["band"]
+    assert [tr.get("data-case-id") for tr in root.xpath("//table[@id='similar-table']/tbody/tr")] == [
+        s["case_id"] for s in answer["similar_cases"]
+    ]
+    # facts are read as by the estimate endpoint, and the answer says which fields came from them
+    facts = httpx.post(f"{server}/v1/criminal/estimate.html", json={"facts": FACTS}, timeout=30)
+    assert facts.status_code == 200 and "read from a fact description" in facts.text
+    # errors are the estimate's JSON: field names, never values
+    bad = httpx.post(f"{server}/v1/criminal/estimate.html", json={"records_total": -5, "court": marker})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/json")
+    assert bad.json() == httpx.post(f"{server}/v1/criminal/estimate", json={"records_total": -5}).json()
+    assert marker not in bad.text
+    civil = httpx.post(f"{server}/v1/civil/estimate.html", json={"claimed_yuan": 20000, "conduct": ["leak"]})
+    assert civil.status_code == 200 and 'id="award-chart"' in civil.text
+    refused = httpx.post(f"{server}/v1/civil/estimate.html", json={"claimed_yuan": "a lot"})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "claimed_yuan"
+    time.sleep(0.2)
+    log = served.log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /v1/criminal/estimate.html 200" in log and "POST /v1/criminal/estimate.html 422" in log
+    assert "memo-drawn-9" not in log and "张某" not in log, "request bodies never reach the log"
+
+
 # ---------------------------------------------------------------------------------------------------- browser
 def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     _fill_criminal(page)
-    with page.expect_request("**/v1/criminal/estimate") as sent:
+    with page.expect_request("**/v1/criminal/estimate.html") as sent:
         page.click("#estimate")
     page.wait_for_selector("#result[data-state=ready] #custodial-chart")
     body = json.loads(sent.value.post_data)
     assert body == CASE, "the form sends what was typed ('30,000' as 30000)"
     answer = httpx.post(f"{server}/v1/criminal/estimate", json=body, timeout=30).json()
 
+    # the server's parts, in order: the same ones the report draws
+    parts = page.locator("#result [data-part]").evaluate_all("els => els.map((e) => e.dataset.part)")
+    assert parts == ["headline", "band", "custodial", "probabilities", "fine", "drivers", "similar", "models"]
     months = answer["custodial_months"]
     chart = "#custodial-chart"
     drawn = {k: _attr(page, chart, f"data-{k}") for k in ("low", "high", "point", "legal-low", "legal-high")}
@@ -181,7 +232,7 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     }
     # the geometry is the numbers: x = left + value / 84 months * plot width
     left, right = _attr(page, chart, "data-plot-left"), _attr(page, chart, "data-plot-right")
-    assert _attr(page, chart, "data-axis-max") == AXIS_MONTHS
+    assert _attr(page, chart, "data-axis-max") == AXIS_MONTHS == 7 * 12  # Art. 253-1: at most 7 years
 
     def x(m: float) -> float:
         return left + m / AXIS_MONTHS * (right - left)
@@ -229,9 +280,9 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
             link = rows.nth(i).locator("a")
             assert link.get_attribute("href") == ref["source_url"]
             assert link.get_attribute("rel") == "noopener noreferrer"
-    versions = page.inner_text("#model-versions")
-    for m in answer["model"].values():
-        assert f"{m['name']} v{m['version']}" in versions
+    for target, m in answer["model"].items():
+        cells = page.locator(f'#model-versions tr[data-target="{target}"] td').all_inner_texts()
+        assert cells[1:3] == [m["name"], m["version"]], "model and version"
     assert answer["disclaimer"] in page.inner_text("#disclaimer")
 
 
@@ -297,7 +348,7 @@ def test_civil_case_estimate_and_export(page: Any, server: str) -> None:
     page.fill("#civil-claimed_yuan", "50万")
     page.fill("#civil-records_total", "960000")
     page.check("#civil-data_types input[value=minor_info]")
-    with page.expect_request("**/v1/civil/estimate") as sent:
+    with page.expect_request("**/v1/civil/estimate.html") as sent:
         page.click("#estimate")
     page.wait_for_selector("#result[data-state=ready] #award-chart")
     body = json.loads(sent.value.post_data)

@@ -1,15 +1,21 @@
-"""The page's form spec and the exported report, without a server: labels cover the schema and the vocabularies,
-the report carries what a memo needs and escapes every text it did not write itself."""
+"""The page's form spec, the renderer and the exported report, without a server: labels cover the schema and the
+vocabularies, the report carries what a memo needs and escapes every text it did not write itself, the page's answer
+and the report are drawn from the same parts, and the charts put values where their axes say."""
 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from features.law.schema import CivilCase, CriminalCase
+import lxml.html
+
+from features.law.schema import CaseBase, CivilCase, CriminalCase
+from features.law.statutory import statutory_band
 from features.law.vocab import Conduct, DataType, VictimCategory
-from serving import examples, report
+from serving import examples, render, report
 from serving.form import FIELDS, feature_label, form_spec
 
 GENERATED = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8)))
@@ -86,7 +92,12 @@ def test_report_escapes_everything_it_did_not_write() -> None:
     assert "<script" not in html and "<img" not in html and EVIL not in html
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html  # shown as text, never a link
-    assert '"onmouseover="' not in html and "&quot;onmouseover=&quot;" in html
+    # the quote stays inside the attribute as an entity (markupsafe writes &#34;, the same character as &quot;)
+    assert '"onmouseover="' not in html and "&#34;onmouseover=&#34;" in html
+    root = lxml.html.fromstring(html)
+    assert not root.xpath("//*[@onmouseover or @onerror]"), "no attribute was injected"
+    links = root.xpath("//table[@id='similar-table']//a")
+    assert [a.get("href") for a in links] == ['http://example.org/"onmouseover="alert(1)']  # one link, exact
 
 
 def test_civil_report() -> None:
@@ -98,3 +109,118 @@ def test_civil_report() -> None:
     assert 'data-low="40.0" data-high="500000.0" data-point="87440.0"' in html
     assert "Procuratorate (检察院)" in html and "exposure-awarded_total_yuan" in html
     assert examples.CIVIL_ANSWER["disclaimer"] in html and "<script" not in html
+
+
+# ---------------------------------------------------------------------------------------------------- one renderer
+# The parts of an answer, in the order a reader meets them (the brief of issue #18: headline, band and its rules,
+# ranges, gauges, drivers, similar cases, the model and data line).
+CRIMINAL_PARTS = ["headline", "band", "custodial", "probabilities", "fine", "drivers", "similar", "models"]
+CIVIL_PARTS = ["headline", "award", "drivers", "similar", "models"]
+
+
+def _parts(html: str) -> dict[str, str]:
+    """``data-part`` -> the part's markup as parsed (attributes and text as a browser sees them)."""
+    root = lxml.html.fromstring(html)
+    return {
+        str(el.get("data-part")): lxml.html.tostring(el, encoding="unicode")
+        for el in root.xpath("//*[@data-part]")
+    }
+
+
+def _parts_in_order(html: str) -> list[str]:
+    return [str(el.get("data-part")) for el in lxml.html.fromstring(html).xpath("//*[@data-part]")]
+
+
+def test_page_and_report_draw_the_same_parts_with_the_same_markup() -> None:
+    cases: tuple[tuple[render.Kind, CaseBase, dict[str, Any], list[str]], ...] = (
+        (
+            "criminal",
+            CriminalCase.model_validate(examples.CRIMINAL_CASE),
+            examples.CRIMINAL_ANSWER,
+            CRIMINAL_PARTS,
+        ),
+        ("civil", CivilCase.model_validate(examples.CIVIL_CASE), examples.CIVIL_ANSWER, CIVIL_PARTS),
+    )
+    for kind, case, answer, expected in cases:
+        fragment = render.answer_fragment(kind, case, answer, GENERATED)
+        whole = render.report(kind, case, answer, GENERATED, disclaimer_zh=report.DISCLAIMER_ZH)
+        assert _parts_in_order(fragment) == expected, kind
+        assert _parts_in_order(whole) == ["inputs", *expected], "the report adds the inputs, nothing else"
+        page_parts, report_parts = _parts(fragment), _parts(whole)
+        for name in expected:
+            assert page_parts[name] == report_parts[name], f"{kind}: part {name} differs between page and report"
+        # the fragment is a fragment: no document, no script, no style of its own
+        assert fragment.startswith('<div class="answer"') and fragment.rstrip().endswith("</div>")
+        assert not re.search(r"<(html|head|body|script|style|link)\b", fragment)
+        assert answer["disclaimer"] in fragment and report.DISCLAIMER_ZH not in fragment  # the report's shell
+    # the charts are drawn once: the page's and the report's custodial bar are the same element
+    criminal_case = CriminalCase.model_validate(examples.CRIMINAL_CASE)
+    fragment = render.answer_fragment("criminal", criminal_case, examples.CRIMINAL_ANSWER, GENERATED)
+    assert fragment.count('<svg id="custodial-chart"') == 1 and fragment.count('<svg id="fine-chart"') == 1
+
+
+def test_report_loads_nothing_and_names_no_address_but_the_sources() -> None:
+    case = CriminalCase.model_validate(examples.CRIMINAL_CASE)
+    html = report.render_criminal(case, examples.CRIMINAL_ANSWER, None, GENERATED)
+    sources = {s["source_url"] for s in examples.CRIMINAL_ANSWER["similar_cases"] if s["source_url"]}
+    assert set(re.findall(r"https?://[^\s\"<>]+", html)) == sources
+    assert "<script" not in html and "<link" not in html and "@import" not in html and "url(" not in html
+    assert not re.search(r"\ssrc=", html)
+    root = lxml.html.fromstring(html)
+    assert [a.get("href") for a in root.xpath("//a")] == [
+        s["source_url"] for s in examples.CRIMINAL_ANSWER["similar_cases"]
+    ]
+    csp = root.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert csp == ["default-src 'none'; style-src 'unsafe-inline'"], "a browser opening the file loads nothing"
+    # printable: one inline stylesheet with the print rules
+    assert len(root.xpath("//style")) == 1 and "@media print" in html
+
+
+def test_uncertain_band_shows_both_readings_most_severe_first() -> None:
+    # 3,000 records of lodging (category B: 500 = serious) and contact data (category C: 5,000 = serious), not split
+    # by type: all lodging -> serious; all contact -> below serious (Interp. 2017 Art. 5(1)(4), (5); domain 1.2)
+    case = CriminalCase.model_validate(
+        {"records_total": 3000, "data_types": ["lodging", "contact"], "conduct": ["sell"]}
+    )
+    answer = copy.deepcopy(examples.CRIMINAL_ANSWER)
+    answer["statutory"] = statutory_band(case).model_dump(mode="json")
+    answer["band"] = answer["statutory"]["band"]
+    note = "The range reaches below the band's minimum (Criminal Law Art. 63)."
+    answer["custodial_months"] = {**answer["custodial_months"], "note": note}
+    fragment = render.answer_fragment("criminal", case, answer, GENERATED)
+    root = lxml.html.fromstring(fragment)
+    rows = root.xpath("//div[@id='band-readings']//tr[@data-reading]")
+    assert [r.get("data-band") for r in rows] == ["serious", "none"], "the most severe reading leads"
+    # the serious band of Art. 253-1: up to 3 years (0-36 months); below it no crime
+    assert [r.xpath("td")[2].text_content() for r in rows] == ["0–36", "0"]
+    assert "not certain" in root.xpath("//div[@id='band-readings']")[0].text_content()
+    assert root.xpath("//p[@class='band']/@data-band") == ["none"], "the lower band is shown"
+    assert root.xpath("//p[@id='custodial-note']")[0].text_content() == note
+    whole = report.render_criminal(case, answer, None, GENERATED)
+    assert _parts(fragment)["band"] == _parts(whole)["band"]
+
+
+def test_charts_put_values_where_the_axes_say() -> None:
+    from serving import charts
+
+    months = examples.CRIMINAL_ANSWER["custodial_months"]
+    bar = charts.custodial_chart(months)
+    assert (bar.left, bar.right, bar.axis) == (24.0, 616.0, (0.0, 84.0))
+
+    def x(m: float) -> float:  # linear, 0 at the left end, 84 months (Art. 253-1's maximum) at the right
+        return 24 + m / 84 * 592
+
+    assert bar.interval.x == round(x(36.0), 2) and bar.interval.x + bar.interval.width == round(x(84.0), 2)
+    assert bar.marker.x == round(x(36.0), 2)
+    assert [t.text for t in bar.ticks] == ["0", "6", "12", "24", "36", "48", "60", "72", "84"]
+    # a fine from 7,670 to 1,025,110 yuan: log axis from 10^3 to 10^7 yuan, one tick per power of ten
+    fine = examples.CRIMINAL_ANSWER["fine_yuan"]
+    money = charts.yuan_chart(
+        id="f", label="f", low=fine["low"], high=fine["high"], point=fine["point"], guide=fine["guideline_yuan"]
+    )
+    assert money.axis == (3.0, 7.0) and [t.text for t in money.ticks] == ["1000", "1万", "10万", "100万", "1000万"]
+    assert money.legal_bar is not None and money.legal_bar.x == round(24 + (math.log10(18000) - 3) / 4 * 592, 2)
+    assert money.marker.x == round(24 + (math.log10(49960) - 3) / 4 * 592, 2)
+    assert (money.low, money.high, money.point) == (7670.0, 1025110.0, 49960.0), "data attributes keep yuan"
+    gauge = charts.gauge("g", 0.25, "p")
+    assert gauge.fill.width == 75.0 == gauge.width / 4

@@ -1,9 +1,10 @@
 """The litigators' page: ``GET /`` (the form and the drawn answer), ``GET /static/<file>`` and ``GET /ui/form.json``.
 
 Plain HTML, CSS and JavaScript from ``serving/static`` (no build step, no CDN: it works offline). The page calls the
-same API as any client (``/v1/extract``, ``/v1/<kind>/estimate``, ``/v1/<kind>/report``). These routes carry no
-case data, so they are open even when API keys are configured (the page asks for a key and sends it). Only the
-files listed here are served: no directory listing, no path from the request reaches the file system.
+same API as any client (``/v1/extract``, ``/v1/<kind>/estimate.html`` for the answer drawn by the server,
+``/v1/<kind>/report``). These routes carry no case data, so they are open even when API keys are configured (the
+page asks for a key and sends it). Only the files listed here are served: no directory listing, no path from the
+request reaches the file system.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from serving.errors import json_response
 from serving.form import form_spec
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-FILES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+FILES = {
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+    "answer.css": "text/css; charset=utf-8",  # the drawn answer's style, shared with the report
+}
 # Everything from this origin, nothing from elsewhere; no inline script (the page has none).
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "

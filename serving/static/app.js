@@ -1,13 +1,10 @@
 // The litigators' page: builds the form from /ui/form.json, reads pasted facts through /v1/extract, asks
-// /v1/<kind>/estimate and draws the answer (inline SVG), exports /v1/<kind>/report. No framework, no build, no
-// external loads. Every text from the answer is set with textContent (never innerHTML).
+// /v1/<kind>/estimate.html for the answer drawn by the server (serving/render.py: the same parts as the exported
+// report) and shows it as it comes, exports /v1/<kind>/report. It draws nothing itself. No framework, no build,
+// no external loads. Texts the page writes are set with textContent; the answer's HTML was escaped by the
+// server's templates, and the page's CSP runs no inline script or handler.
 "use strict";
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-const W = 640, LEFT = 24, RIGHT = 616; // the geometry of serving/report.py, so page and report draw alike
-const AXIS_MONTHS = 84;
-const nf = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const nf1 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 const state = { spec: null, kind: "criminal" };
 
 // ------------------------------------------------------------------------------------------ small helpers
@@ -25,21 +22,6 @@ function el(tag, attrs, ...children) {
   }
   return node;
 }
-
-function svg(tag, attrs, ...children) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") node.textContent = v;
-    else node.setAttribute(k, String(v));
-  }
-  for (const child of children.flat(Infinity)) if (child) node.append(child);
-  return node;
-}
-
-const months = (m) => nf1.format(m);
-const yuan = (y) => (y === null || y === undefined ? "—" : nf.format(y) + " 元");
-const pct = (p) => Math.round(100 * p) + "%";
-const isHttp = (url) => typeof url === "string" && /^https?:\/\//i.test(url);
 
 function headers() {
   const h = { "Content-Type": "application/json" };
@@ -244,222 +226,12 @@ async function post(path, payload) {
   return fetch(path, { method: "POST", headers: headers(), body: JSON.stringify(payload) });
 }
 
-// ------------------------------------------------------------------------------------------ drawing
-function x(value, lo, hi) {
-  const v = Math.min(Math.max(value, lo), hi);
-  const frac = hi <= lo ? 0 : (v - lo) / (hi - lo);
-  return Math.round((LEFT + frac * (RIGHT - LEFT)) * 100) / 100;
-}
-
-// legal range (light), interval [low, high] (dark), point (marker); values and axis in the same unit
-function rangeChart(id, { low, high, point, legal, axis, ticks, label, data }) {
-  const [lo, hi] = axis;
-  const chart = svg("svg", { id, class: "range", viewBox: `0 0 ${W} 74`, role: "img", "aria-label": label,
-    "data-axis-min": lo, "data-axis-max": hi, "data-plot-left": LEFT, "data-plot-right": RIGHT, ...data });
-  chart.append(svg("rect", { x: LEFT, y: 22, width: RIGHT - LEFT, height: 18, class: "track" }));
-  if (legal) {
-    const x0 = x(legal[0], lo, hi), x1 = x(legal[1], lo, hi);
-    chart.append(svg("rect", { class: "legal", x: x0, y: 22, width: Math.max(x1 - x0, 2), height: 18 },
-      svg("title", { text: "legal range" })));
-  }
-  const x0 = x(low, lo, hi), x1 = x(high, lo, hi), xp = x(point, lo, hi);
-  chart.append(svg("rect", { id: `${id}-interval`, class: "interval", x: x0, y: 26, width: Math.max(x1 - x0, 2),
-    height: 10, "data-low": data["data-low"], "data-high": data["data-high"] }));
-  chart.append(svg("g", { id: `${id}-point`, class: "point", "data-point": data["data-point"], "data-x": xp },
-    svg("path", { d: `M${xp} 16 L${xp + 6} 8 L${xp - 6} 8 Z` }),
-    svg("line", { x1: xp, x2: xp, y1: 16, y2: 46 })));
-  for (const [value, text] of ticks) {
-    const xt = x(value, lo, hi);
-    chart.append(svg("line", { class: "tick", x1: xt, x2: xt, y1: 40, y2: 46 }));
-    chart.append(svg("text", { x: xt, y: 60, "text-anchor": "middle", class: "tick-label", text }));
-  }
-  return chart;
-}
-
-function logTicks(lo, hi) {
-  const out = [];
-  for (let e = lo; e <= hi; e++) {
-    const v = 10 ** e;
-    out.push([e, v >= 1e4 ? `${v / 1e4}万` : String(v)]);
-  }
-  return out;
-}
-
-function yuanChart(id, low, high, point, guideline, label, cap) {
-  const values = [low, high, point, ...(guideline || []), ...(cap ? [cap] : [])].map((v) => Math.max(v, 1));
-  const lo = Math.floor(Math.log10(Math.min(...values)));
-  const hi = Math.max(Math.ceil(Math.log10(Math.max(...values))), lo + 1);
-  const lg = (v) => Math.log10(Math.max(v, 1));
-  return rangeChart(id, {
-    low: lg(low), high: lg(high), point: lg(point), legal: guideline ? guideline.map(lg) : null,
-    axis: [lo, hi], ticks: logTicks(lo, hi), label,
-    data: { "data-low": low, "data-high": high, "data-point": point, "data-scale": "log10" },
-  });
-}
-
-function gauge(id, p, label) {
-  const width = 300;
-  const chart = svg("svg", { id, class: "gauge", viewBox: `0 0 ${width} 14`, role: "img", "aria-label": label,
-    "data-value": p });
-  chart.append(svg("rect", { class: "track", width, height: 14 }));
-  chart.append(svg("rect", { class: "fill", width: Math.round(width * Math.min(Math.max(p, 0), 1) * 10) / 10,
-    height: 14 }));
-  return chart;
-}
-
-function driversChart(drivers, key, unit) {
-  const width = 640, labelW = 300, row = 22, mid = labelW + (width - labelW) / 2, half = (width - labelW) / 2 - 60;
-  const biggest = Math.max(...drivers.map((d) => Math.abs(d[key]))) || 1;
-  const height = row * drivers.length + 8;
-  const chart = svg("svg", { id: "drivers-chart", class: "drivers", viewBox: `0 0 ${width} ${height}`, role: "img",
-    "aria-label": `drivers of the estimate, ${unit}` });
-  chart.append(svg("line", { class: "axis", x1: mid, x2: mid, y1: 0, y2: height }));
-  drivers.forEach((d, i) => {
-    const c = d[key], y = 4 + i * row, w = Math.round((Math.abs(c) / biggest) * half * 10) / 10;
-    const label = state.spec.features[d.feature] || d.feature;
-    const value = unit === "months" ? (c >= 0 ? "+" : "") + nf1.format(c) : (c >= 0 ? "+" : "") + nf.format(c);
-    chart.append(svg("g", { class: "driver " + (c >= 0 ? "up" : "down"), "data-feature": d.feature,
-      "data-contribution": c },
-      svg("text", { x: labelW - 8, y: y + 14, "text-anchor": "end", text: label }),
-      svg("rect", { x: c >= 0 ? mid : mid - w, y: y + 3, width: Math.max(w, 1), height: 14 }),
-      svg("text", { x: c >= 0 ? mid + w + 4 : mid - w - 4, y: y + 14, "text-anchor": c >= 0 ? "start" : "end",
-        text: value })));
-  });
-  return chart;
-}
-
-function outcomeText(o) {
-  const bits = [];
-  if ("custodial_months" in o) {
-    if (o.custodial_months) {
-      const kind = { detention: "detention 拘役", imprisonment: "imprisonment 有期徒刑" }[o.penalty] || "";
-      bits.push(`${months(o.custodial_months)} months ${kind}`.trim());
-    } else if (o.penalty) bits.push(o.penalty);
-    if (o.probation_months) bits.push(`probation 缓刑 ${months(o.probation_months)} months`);
-    if (o.fine_yuan !== null && o.fine_yuan !== undefined) bits.push(`fine 罚金 ${yuan(o.fine_yuan)}`);
-  } else {
-    if (o.awarded_total_yuan !== null && o.awarded_total_yuan !== undefined) bits.push(`awarded 判赔 ${yuan(o.awarded_total_yuan)}`);
-    if (o.claimed_yuan) bits.push(`claimed 诉请 ${yuan(o.claimed_yuan)}`);
-    if (o.apology_ordered) bits.push("apology 赔礼道歉");
-  }
-  return bits.join("; ") || "—";
-}
-
-function similarTable(cases) {
-  const rows = cases.map((s) => {
-    let source = document.createTextNode(s.source_title || "—");
-    if (isHttp(s.source_url)) {
-      let host = s.source_url;
-      try { host = new URL(s.source_url).hostname; } catch (_) { /* keep the URL */ }
-      source = el("a", { href: s.source_url, target: "_blank", rel: "noopener noreferrer", text: s.source_title || host });
-    }
-    return el("tr", { "data-case-id": s.case_id },
-      el("td", {}, s.court || "—", s.year ? el("br") : null, s.year ? String(s.year) : null),
-      el("td", { text: s.summary || "—" }),
-      el("td", { text: outcomeText(s.outcome || {}) }),
-      el("td", { class: "num", text: s.similarity.toFixed(2) }),
-      el("td", {}, source));
-  });
-  return el("table", { id: "similar-table", class: "similar" },
-    el("caption", { text: "Similar cases — reference only / 类案仅供参考" }),
-    el("thead", {}, el("tr", {}, ["Court / year (法院)", "Summary (案情)", "Outcome (判决)", "Similarity", "Source (来源)"]
-      .map((h) => el("th", { text: h })))),
-    el("tbody", {}, rows));
-}
-
-function modelLine(models) {
-  return el("p", { class: "models", id: "model-versions" }, "Models (模型): ",
-    Object.entries(models).map(([target, m], i) => [i ? " · " : "",
-      el("span", { "data-target": target, "data-version": m.version,
-        title: `MLflow run ${m.run_id}; trained on ${m.n_train ?? "?"} cases (data digest ${m.dataset_digest ?? "?"})`,
-        text: `${m.name} v${m.version} (${m.family})` })]));
-}
-
-function section(title, ...children) {
-  return el("section", { class: "card" }, el("h2", { text: title }), ...children);
-}
-
-function legend(first, unit) {
-  return el("p", { class: "legend" },
-    el("span", { class: "key legal" }), ` ${first}  `,
-    el("span", { class: "key interval" }), " estimated range 预估区间  ",
-    el("span", { class: "key point" }), ` estimate 点估计 (${unit})`);
-}
-
-function renderCriminal(a) {
-  const st = a.statutory, cm = a.custodial_months, fine = a.fine_yuan, legal = cm.legal_range || st.custodial_range_months;
-  const level = pct(cm.level);
-  const rules = st.rules.length
-    ? el("ul", { class: "rules", id: "rules" }, st.rules.map((r) => el("li", {},
-      el("b", { text: r.article }), " — ", r.text)))
-    : el("p", { text: "No rule of Interp. 2017 is met on the facts given (未达入罪标准)." });
-  const band = section("Statutory band (法定刑档次)",
-    el("p", { class: "band", id: "band", "data-band": a.band },
-      el("b", { text: state.spec.bands[a.band] || a.band }),
-      ` — legal range ${months(legal[0])}–${months(legal[1])} months (法定刑 ${months(legal[0])}–${months(legal[1])} 个月)`,
-      st.fine_mandatory ? "; fine mandatory (并处罚金)" : "",
-      st.probation_possible ? "; probation possible (可适用缓刑)" : "; no probation (不适用缓刑)"),
-    st.band_certain ? null : el("p", { class: "warn", text: "The band is not certain on these facts: the lower one is " +
-      `shown (most sensitive reading: ${st.band_if_most_sensitive || "—"}).` }),
-    rules,
-    st.notes && st.notes.length ? el("ul", { class: "notes" }, st.notes.map((n) => el("li", { text: n }))) : null);
-  const term = section("Custodial term (刑期)",
-    el("p", { class: "big" }, el("b", { id: "custodial-point-text", text: `${months(cm.point)} months` }),
-      ` · ${level} range `, el("b", { text: `${months(cm.low)}–${months(cm.high)} months` }),
-      el("span", { class: "zh", text: ` (预估 ${months(cm.point)} 个月, 区间 ${months(cm.low)}–${months(cm.high)} 个月)` })),
-    rangeChart("custodial-chart", {
-      low: cm.low, high: cm.high, point: cm.point, legal, axis: [0, AXIS_MONTHS],
-      ticks: [0, 6, 12, 24, 36, 48, 60, 72, 84].map((m) => [m, String(m)]),
-      label: "custodial months: legal range, estimated range and point",
-      data: { "data-low": cm.low, "data-high": cm.high, "data-point": cm.point, "data-legal-low": legal[0],
-        "data-legal-high": legal[1], "data-level": cm.level },
-    }),
-    legend("legal range 法定刑", "months 月"),
-    cm.note ? el("p", { class: "note", id: "custodial-note", text: cm.note }) : null,
-    el("div", { class: "gauges" },
-      el("div", {}, el("span", { text: "P(term ≤ 36 months) 三年以下的概率 " }),
-        el("b", { text: pct(a.p_custodial_le_36_months) }),
-        gauge("gauge-le36", a.p_custodial_le_36_months, "probability of a term of at most 36 months")),
-      el("div", {}, el("span", { text: "P(probation) 缓刑概率 " }), el("b", { id: "probation-text", text: pct(a.probation_probability) }),
-        gauge("gauge-probation", a.probation_probability, "probability of probation"))));
-  const g = fine.guideline_yuan, mult = fine.multiple_of_gains;
-  const fineCard = section("Fine (罚金)",
-    el("p", { class: "big" }, el("b", { text: yuan(fine.point) }), ` · ${pct(fine.level)} range `,
-      el("b", { id: "fine-range-text", text: `${yuan(fine.low)} – ${yuan(fine.high)}` })),
-    g ? el("p", { text: `Interp. 2017 Art. 12 guideline (1–5× gains): ${yuan(g[0])} – ${yuan(g[1])}` +
-      (mult ? ` · the range is ${mult.low}×–${mult.high}× the gains` : "") }) : null,
-    yuanChart("fine-chart", fine.low, fine.high, fine.point, g, "fine in yuan, log scale"),
-    legend("Art. 12 guideline 1–5× 违法所得", "yuan 元, log scale"));
-  return [band, term, fineCard];
-}
-
-function renderCivil(a, claimed) {
-  const aw = a.awarded_total_yuan, r = a.award_to_claim_ratio;
-  return [section("Award (判赔金额)",
-    el("p", { class: "big" }, el("b", { text: yuan(aw.point) }), ` · ${pct(aw.level)} range `,
-      el("b", { id: "award-range-text", text: `${yuan(aw.low)} – ${yuan(aw.high)}` }),
-      claimed ? ` · claimed ${yuan(claimed)}` : ""),
-    r ? el("p", { text: `${pct(r.low)}–${pct(r.high)} of the claim (point ${pct(r.point)}) · 占诉请比例` }) : null,
-    yuanChart("award-chart", aw.low, aw.high, aw.point, claimed ? [1, claimed] : null, "award in yuan, log scale"),
-    legend("up to the claim 诉请范围", "yuan 元, log scale"))];
-}
-
-function render(kind, answer, sent) {
+// ------------------------------------------------------------------------------------------ the answer
+function showAnswer(kind, html) {
   const result = document.getElementById("result");
-  const key = kind === "criminal" ? "contribution_months" : "contribution_yuan";
-  const unit = kind === "criminal" ? "months" : "yuan";
-  const parts = kind === "criminal" ? renderCriminal(answer) : renderCivil(answer, sent.claimed_yuan);
-  const drivers = answer.drivers.length
-    ? section("Drivers (影响因素)", el("p", { class: "note", text: `Largest signed contributions to the point ` +
-      `estimate, in ${unit}: right raises it, left lowers it.` }), driversChart(answer.drivers, key, unit))
-    : null;
-  result.replaceChildren(
-    el("p", { class: "disclaimer", id: "disclaimer" }, el("b", { text: "Non-binding. " }), answer.disclaimer),
-    ...parts,
-    drivers,
-    answer.similar_cases.length ? section("Similar cases (类案)", similarTable(answer.similar_cases)) : null,
-    modelLine(answer.model),
-    el("p", { class: "note", text: `Estimated ${new Date().toLocaleString()} · ${kind}` }));
+  const template = document.createElement("template");
+  template.innerHTML = html; // parsed inert: a template's content runs nothing and loads nothing
+  result.replaceChildren(template.content);
   result.dataset.state = "ready";
   result.dataset.kind = kind;
 }
@@ -474,9 +246,9 @@ async function estimate(event) {
   button.disabled = true;
   document.getElementById("result").setAttribute("aria-busy", "true");
   try {
-    const response = await post(`/v1/${kind}/estimate`, payload);
+    const response = await post(`/v1/${kind}/estimate.html`, payload);
     if (!response.ok) return handleFailure(response);
-    render(kind, await response.json(), payload);
+    showAnswer(kind, await response.text());
     return true;
   } catch (err) {
     showStatus(`The service could not be reached (无法连接服务): ${err.message}`, "bad");
