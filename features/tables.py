@@ -20,7 +20,8 @@ from features.law.schema import CivilCase, CriminalCase, parse_case
 CaseModel = CriminalCase | CivilCase
 
 # Columns of ingested tables (``exposure ingest``) that say where a row came from; not case fields.
-TABLE_PROVENANCE_COLUMNS = ("source_file", "source_line")
+# ``evidence`` (judgment ingestion): JSON of field -> confidence and spans of the judgment text.
+TABLE_PROVENANCE_COLUMNS = ("source_file", "source_line", "evidence")
 
 
 @dataclass(frozen=True)

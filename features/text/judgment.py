@@ -422,8 +422,9 @@ def _row(
     unit_crime: bool,
 ) -> DefendantRow:
     case: dict[str, Any] = {"proceeding": "criminal", "defendant": p.name or None}
-    evidence: dict[str, list[Span]] = {}
-    confidence: dict[str, float] = {}
+    evidence: dict[str, list[Span]] = {"defendant": [p.span]} if p.span.text else {}
+    # named in the parties part, or only next to the sentence (a text without one)
+    confidence: dict[str, float] = {"defendant": 0.95 if "parties" in j.sections else 0.75}
     for name in ("court", "case_number", "year", "province"):
         value = getattr(j, name)
         if value is not None:
