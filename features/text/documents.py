@@ -156,10 +156,31 @@ def _pdf(data: bytes) -> Document:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(BAD_PDF) from exc
-    text = _clean("\n".join(pages))
+    text = "\n".join(_unwrap(_clean(page)) for page in pages)
     if not re.search(r"[\u4e00-\u9fff]", text):
         raise DocumentError(NO_TEXT_LAYER)
     return Document(text=text, format="pdf", pages=len(pages))
+
+
+_PARAGRAPH_END = re.compile(r"[。：:；;！!？?）)」”]$")
+
+
+def _unwrap(page: str) -> str:
+    """Lines a PDF wrapped mid-sentence joined again: a line as long as the page's long lines (80% of the
+    longest) that does not end a sentence continues on the next line (Chinese needs no space between)."""
+    lines = page.split("\n")
+    if len(lines) < 2:
+        return page
+    full = 0.8 * max(len(line) for line in lines)
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining and out:
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = len(line) >= full and not _PARAGRAPH_END.search(line)
+    return "\n".join(out)
 
 
 def read_document(data: bytes, filename: str = "") -> Document:

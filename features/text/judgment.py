@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -291,10 +292,28 @@ def _header(text: str, norm: str, j: Judgment) -> None:
             j.header_evidence["court"] = make_span(text, court.start(), court.end())
 
 
-def _masked_for(norm: str, regions: list[Section], name: str, all_names: list[str]) -> tuple[str, bool]:
-    """The facts and reasoning with every sentence not about ``name`` blanked (same length); and whether the
-    text kept is only about all defendants together."""
-    keep = [" "] * len(norm)
+class _Masked:
+    """The sentences of the facts and reasoning about one defendant, joined, with a map back to text offsets."""
+
+    def __init__(self, pieces: list[tuple[int, str]]) -> None:
+        self.text = "".join(piece for _, piece in pieces)
+        self.starts: list[int] = []
+        self.origins: list[int] = []
+        pos = 0
+        for origin, piece in pieces:
+            self.starts.append(pos)
+            self.origins.append(origin)
+            pos += len(piece)
+
+    def to_text(self, pos: int) -> int:
+        i = max(bisect_right(self.starts, pos) - 1, 0)
+        return self.origins[i] + pos - self.starts[i] if self.starts else pos
+
+
+def _masked_for(norm: str, regions: list[Section], name: str, all_names: list[str]) -> tuple[_Masked, bool]:
+    """The sentences of the facts and reasoning about ``name`` (naming it, about all defendants: 二被告人均...,
+    or any sentence when there is one defendant); and whether those kept are only about all defendants."""
+    pieces: list[tuple[int, str]] = []
     shared_only = True
     single = len(all_names) == 1
     for section in regions:
@@ -303,12 +322,10 @@ def _masked_for(norm: str, regions: list[Section], name: str, all_names: list[st
             mentions = [n for n in all_names if n in piece]
             if name in mentions or (single and not mentions):
                 shared_only = False
-            elif not (mentions == [] and _ALL_DEFENDANTS.search(piece)) and not (
-                len(mentions) > 1 and name in mentions
-            ):
+            elif not (mentions == [] and _ALL_DEFENDANTS.search(piece)):
                 continue
-            keep[m.start() : m.end()] = piece
-    return "".join(keep), shared_only
+            pieces.append((m.start(), piece))
+    return _Masked(pieces), shared_only
 
 
 def _role(masked: str, n_defendants: int) -> tuple[str | None, list[tuple[int, int]]]:
@@ -450,19 +467,26 @@ def _row(
             make_span(text, s.start + offset, s.end + offset, s.label) for s in facts.evidence.get(name, [])
         ]
         confidence[name] = round(max(base - (0.2 if name in warned else 0.0), 0.1), 2)
-    masked, shared_only = _masked_for(norm, regions, p.name, all_names) if regions else (norm, False)
-    flags = extract_facts(masked)
+    masked, shared_only = (
+        _masked_for(norm, regions, p.name, all_names) if regions else (_Masked([(0, norm)]), False)
+    )
+    flags = extract_facts(masked.text)
     for name in FLAG_FIELDS:
         value = flags.case.get(name)
         if value is None:
             continue
         case[name] = value
-        evidence[name] = [make_span(text, s.start, s.end) for s in flags.evidence.get(name, [])]
+        evidence[name] = [
+            make_span(text, masked.to_text(s.start), masked.to_text(s.end - 1) + 1)
+            for s in flags.evidence.get(name, [])
+        ]
         confidence[name] = 0.65 if shared_only else 0.85
-    role, role_spans = _role(masked, n)
+    role, role_spans = _role(masked.text, n)
     if role is not None:
         case["role"] = role
-        evidence["role"] = [make_span(text, a, b) for a, b in role_spans] or ([p.span] if p.span.text else [])
+        evidence["role"] = [
+            make_span(text, masked.to_text(a), masked.to_text(b - 1) + 1) for a, b in role_spans
+        ] or ([p.span] if p.span.text else [])
         confidence["role"] = 0.85 if role_spans or role == "sole" else 0.65
     if unit_crime:
         case["unit_crime"] = True
