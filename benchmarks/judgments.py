@@ -103,7 +103,7 @@ def main() -> None:
                     row["detention_months"],
                     row["probation_months"],
                     row["fine_yuan"],
-                )  # fmt: skip
+                )
             )
         defendants = sum(len(v[1]) for v in expected.values())
         exact = sum(

@@ -182,8 +182,15 @@ def judgment_rows(j: Judgment, source: str) -> tuple[list[dict[str, Any]], list[
         else:
             rows.append(row)
             status = "row"
-        entries.append(ReviewEntry(**head, defendant=d.defendant, case_id=case_id if not reason else None,
-                                   status=status, fields=fields))  # fmt: skip
+        entries.append(
+            ReviewEntry(
+                **head,
+                defendant=d.defendant,
+                case_id=case_id if not reason else None,
+                status=status,
+                fields=fields,
+            )
+        )
     return rows, rejected, entries
 
 
