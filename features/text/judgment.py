@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 from features.text.documents import read_document
 from features.text.facts import extract_facts
 from features.text.numbers import Span, make_span
+from features.text.script import to_simplified
 from features.text.sentences import PI_CHARGE, DefendantOutcome, parse_outcomes, prepare
 
 SECTION_NAMES = ("header", "parties", "facts", "reasoning", "verdict")
@@ -261,7 +262,7 @@ def _header(text: str, norm: str, j: Judgment) -> None:
         j.header_evidence["court"] = make_span(text, court.start(), court.end())
     number = _CASE_NUMBER.search(norm, 0, max(limit, min(len(norm), 400))) or _CASE_NUMBER.search(norm)
     if number:
-        j.case_number = re.sub(r"\s+", "", text[number.start() : number.end()])
+        j.case_number = re.sub(r"\s+", "", to_simplified(text[number.start() : number.end()]))
         j.header_evidence["case_number"] = make_span(text, number.start(), number.end())
         j.year = int(number.group("year"))
         code = re.search(r"[)\]〕】]\s*([\u4e00-\u9fff])", number.group(0))
@@ -378,7 +379,8 @@ def parse_judgment(text: str, source: str = "", fmt: str = "txt") -> Judgment:
         names = []
         j.warnings.append("no defendant is named")
     facts_section = j.sections.get("facts")
-    facts_text = text[facts_section.start : facts_section.end] if facts_section else text
+    # the simplified text (same offsets): the fact reader's keywords are simplified (共計 -> 共计)
+    facts_text = norm[facts_section.start : facts_section.end] if facts_section else norm
     facts = extract_facts(facts_text)
     offset = facts_section.start if facts_section else 0
     regions = [s for s in (j.sections.get("facts"), j.sections.get("reasoning")) if s is not None]
