@@ -52,6 +52,7 @@ from features.text.numbers import (
     make_span,
     normalize,
     parse_duration_months,
+    parse_number,
     quantity_from_match,
 )
 from features.text.script import to_simplified
@@ -71,7 +72,7 @@ _SURNAMES = (
     "费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈"
     "匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰"
     "支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕"
-    "危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由萧逄钮郦蓬郗禄"
 )
 # characters that end a name or cannot be the third character of a masked name (王某将 is 王某 + 将)
 _NOT_GIVEN = (
@@ -82,7 +83,7 @@ _NOT_IN_NAME = "审院终后其人案时前该均已并亦也同此再又都犯�
 _FOLLOW = r"(?=[犯因被判以、和与及等,;。…:()的在于将从系伙均各共亦也已\s]|有期|拘役|罚金|免予|免于|免除|利用|通过|单处|$)"
 _COMPOUND_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|令狐|慕容|长孙|宇文|司徒|夏侯|轩辕|端木|澹台|申屠"
 _MASKED = (
-    rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}A-Z甲乙丙丁])(?:某某|某[甲乙丙丁戊己庚辛壬癸]|某\d{{1,2}}|某(?![{_NOT_GIVEN}])[\u4e00-\u9fff](?=[^\u4e00-\u9fff]|[{_NOT_GIVEN}])"
+    rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}A-Z甲乙丙丁])(?:某某|某[甲乙丙丁戊己庚辛壬癸]|某\d{{1,2}}(?![\d个年月元万千条])|某(?![{_NOT_GIVEN}])[\u4e00-\u9fff](?=[^\u4e00-\u9fff]|[{_NOT_GIVEN}])"
     rf"|某|[×xX*]+\d{{0,2}})"
 )
 _REAL = rf"(?![{_NOT_FIRST}])[\u4e00-\u9fff]{{2,3}}?{_FOLLOW}"
@@ -248,6 +249,7 @@ class _Pen:
 class _Statement:
     subject: _Name | None
     events: list[_Pen] = field(default_factory=list)
+    floor: int = 0  # where the previous statement ended
 
     @property
     def end(self) -> int:
@@ -303,10 +305,13 @@ def _split_names(group: str, offset: int) -> list[tuple[str, int, int, bool]]:
 def _names(doc: _Doc) -> list[_Name]:
     norm = doc.norm
     found: list[_Name] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(norm) + 1)  # characters already part of a name mention
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return not any(taken[a:b])
+
+    def take(a: int, b: int) -> None:
+        taken[a:b] = b"\x01" * (b - a)
 
     for pattern, strong, unit in _NAME_PATTERNS:
         for m in pattern.finditer(norm):
@@ -317,7 +322,7 @@ def _names(doc: _Doc) -> list[_Name]:
             if not free(m.start(), b):
                 continue
             parts: list[tuple[str, int, int, bool]] = [(name, a, b, True)] if unit else _split_names(name, a)
-            taken.append((m.start(), b))
+            take(m.start(), b)
             found.append(_Name(m.start(), b, parts, strong))
     for m in _REAL_LIST.finditer(norm):
         if not free(m.start(), m.end("n")):
@@ -325,7 +330,7 @@ def _names(doc: _Doc) -> list[_Name]:
         parts = _split_names(m.group("n"), m.start("n"))
         if any(c in _NOT_IN_NAME for n, *_ in parts for c in n):
             continue
-        taken.append((m.start(), m.end("n")))
+        take(m.start(), m.end("n"))
         found.append(_Name(m.start(), m.end("n"), parts, True))
     for m in _PLACEHOLDER.finditer(norm):
         if not free(m.start(), m.end()):
@@ -333,8 +338,6 @@ def _names(doc: _Doc) -> list[_Name]:
         raw = m.group("count") or m.group("count2")
         count = 1
         if raw:
-            from features.text.numbers import parse_number
-
             value = parse_number(raw)
             count = int(value) if value else 0
         elif m.group(0).startswith(("上述", "全部", "各")):
@@ -405,15 +408,15 @@ def _penalties(doc: _Doc, start: int, end: int) -> tuple[list[_Pen], list[str]]:
     norm = doc.norm
     events: list[_Pen] = []
     notes: list[str] = []
-    covered: list[tuple[int, int]] = []
+    covered = bytearray(len(norm) + 1)  # characters already read as part of a penalty
 
     def add(kind: str, a: int, values: list[tuple[float, int, int]], b: int, each: bool = False) -> None:
-        if not values or doc.is_prior(a) or any(a < e and b > s for s, e in covered):
+        if not values or doc.is_prior(a) or any(covered[a:b]):
             return
         if _RANGE_AFTER.match(norm, b) and kind != "fine":
             notes.append("a range of terms (a request or recommendation) is not a sentence")
             return
-        covered.append((a, b))
+        covered[a:b] = b"\x01" * (b - a)
         events.append(_Pen(kind, a, b, values, each))
 
     for kind, keyword in _KEYWORD.items():
@@ -446,35 +449,61 @@ def _penalties(doc: _Doc, start: int, end: int) -> tuple[list[_Pen], list[str]]:
 # statements: the penalties of one defendant (or one list of defendants)
 
 
-def _subject(doc: _Doc, names: list[_Name], pen: _Pen, floor: int) -> _Name | None:
-    """The defendant(s) a penalty at ``pen`` is about (see the module docstring for the order of the rules)."""
-    cands = [n for n in names if n.end <= pen.start and n.start >= floor]
-    if not cands:
+@dataclass
+class _Names:
+    """Name mentions in text order (they never overlap, so their starts and their ends are both sorted)."""
+
+    items: list[_Name]
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts = [n.start for n in self.items]
+        self.ends = [n.end for n in self.items]
+
+
+_LOOK_BACK = 200  # name mentions searched back for a placeholder (两名被告人) at most
+
+
+def _subject(doc: _Doc, names: _Names, pen: _Pen, floor: int) -> _Name | None:
+    """The defendant(s) a penalty at ``pen`` is about (see the module docstring for the order of the rules):
+    the nearest name in the same clause, else the nearest strong one in the sentence, else the sentence's
+    first, else the nearest since ``floor`` (the end of the previous statement)."""
+    hi = bisect_right(names.ends, pen.start)
+    lo = bisect_left(names.starts, floor)
+    if hi <= lo:
         return None
-    sent = doc.sentence_start(pen.start)
-    same_clause = [n for n in cands if doc.same(doc.clause_ends, n.end, pen.start)]
-    in_sentence = [n for n in cands if n.start >= sent]
-    strong = [n for n in in_sentence if n.strong]
-    pick = (
-        same_clause[-1] if same_clause else strong[-1] if strong else in_sentence[0] if in_sentence else cands[-1]
-    )
+    items = names.items
+    nearest = items[hi - 1]
+    if doc.same(doc.clause_ends, nearest.end, pen.start):
+        pick = nearest
+    else:
+        first_in_sentence = max(lo, bisect_left(names.starts, doc.sentence_start(pen.start)))
+        strong = next((items[i] for i in range(hi - 1, first_in_sentence - 1, -1) if items[i].strong), None)
+        pick = strong or (items[first_in_sentence] if first_in_sentence < hi else nearest)
     if pick.placeholder:
         return _resolve_placeholder(names, pick, floor)
     return pick
 
 
-def _resolve_placeholder(names: list[_Name], pick: _Name, floor: int) -> _Name | None:
-    before = [n for n in names if n.end <= pick.start and not n.placeholder]
-    if pick.count == 1:
-        near = [n for n in before if n.start >= floor and len(n.names) == 1]
-        return near[-1] if near else pick
-    if pick.count:
-        same = [n for n in before if len(n.names) == pick.count]
-        return same[-1] if same else pick
+def _resolve_placeholder(names: _Names, pick: _Name, floor: int) -> _Name | None:
+    hi = bisect_right(names.ends, pick.start)
+    for i in range(hi - 1, max(hi - 1 - _LOOK_BACK, -1), -1):
+        n = names.items[i]
+        if n.placeholder:
+            continue
+        if pick.count == 1:
+            if n.start < floor:
+                break
+            if len(n.names) == 1:
+                return n
+        elif pick.count and len(n.names) == pick.count:
+            return n
     return pick
 
 
-def _statements(doc: _Doc, names: list[_Name], events: list[_Pen]) -> list[_Statement]:
+def _statements(doc: _Doc, mentions: list[_Name], events: list[_Pen]) -> list[_Statement]:
+    names = _Names(mentions)
     out: list[_Statement] = []
     cur: _Statement | None = None
     for e in events:
@@ -496,7 +525,7 @@ def _statements(doc: _Doc, names: list[_Name], events: list[_Pen]) -> list[_Stat
                 continue
             if cur is not None and cur.events:
                 out.append(cur)
-            cur = _Statement(subject, [e])
+            cur = _Statement(subject, [e], floor)
         else:
             assert cur is not None
             cur.events.append(e)
@@ -563,7 +592,8 @@ def _outcomes(text: str, doc: _Doc, st: _Statement) -> list[DefendantOutcome]:
     if subject is not None and not doc.same(doc.sentence_ends, subject.end, st.events[0].start):
         start = st.events[0].start
     notes: list[str] = []
-    charges, markers = _segments(norm, st, subject.end if subject is not None else doc.sentence_start(start))
+    seg_start = subject.end if subject is not None else max(doc.sentence_start(start), st.floor)
+    charges, markers = _segments(norm, st, seg_start)
     several = len(set(charges)) > 1 or any(label == "executed" for _, label in markers)
     chosen_charge = charges[0] if charges else None
     pens = [e for e in st.events if e.kind != "probation"]
