@@ -275,5 +275,6 @@ def test_ingest_review_add_and_train(tmp_path: Path) -> None:
     run = client.get_run(str(version.run_id))
     assert run.inputs is not None
     assert run.inputs.dataset_inputs[0].dataset.name == "seeds+user(8 rows)"
+    assert run.data.params["dataset_name"] == "seeds+user(8 rows)"
     card = Path(client.download_artifacts(run.info.run_id, "report/model_card.md")).read_text(encoding="utf-8")
     assert "seeds+user(8 rows)" in card

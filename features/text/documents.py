@@ -5,9 +5,9 @@ as the court wrote them; characters unchanged, so spans found later are spans of
 :class:`DocumentError` whose ``reason`` is one of the stable strings below (reports count them). The format is
 taken from the file name's suffix, else sniffed from the bytes (%PDF, a zip holding word/document.xml, <html).
 
-PDF: pypdf (pure Python) reads the text layer page by page; a PDF without one (a scan) is refused with
-:data:`NO_TEXT_LAYER`, since OCR is out of scope. pdfplumber (pdfminer) gives the same text about 3-5x slower,
-which matters when a firm reads thousands of files (benchmarks/judgments.py).
+PDF: pypdf (pure Python, no layout analysis) reads the text layer page by page and lines wrapped mid-sentence
+are joined again; a PDF without a text layer (a scan) is refused with :data:`NO_TEXT_LAYER`, since OCR is out of
+scope. Reading PDFs is the slowest part of an ingestion (benchmarks/judgments.py prints the time per format).
 """
 
 from __future__ import annotations
