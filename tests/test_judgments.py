@@ -278,3 +278,31 @@ def test_ingest_review_add_and_train(tmp_path: Path) -> None:
     assert run.data.params["dataset_name"] == "seeds+user(8 rows)"
     card = Path(client.download_artifacts(run.info.run_id, "report/model_card.md")).read_text(encoding="utf-8")
     assert "seeds+user(8 rows)" in card
+
+
+def test_facts_case_leaves_the_outcome_out_for_an_estimate() -> None:
+    zhang = parse_judgment(TWO_DEFENDANTS).defendants[0]
+    facts = zhang.facts_case()
+    assert "prison_months" not in facts and "fine_yuan" not in facts
+    assert facts["records_total"] == 12_000 and facts["role"] == "principal"
+    parse_case(facts)
+
+
+def test_user_data_is_refused_inside_seeds_and_invalid_rows_name_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training.userdata import add_rows
+
+    monkeypatch.setenv("EXPOSURE_HOME", str(seeds_dir() / "home"))
+    with pytest.raises(ValueError, match="seed folder"):
+        add_rows([])
+    monkeypatch.setenv("EXPOSURE_HOME", str(tmp_path / "home"))
+    rows = tmp_path / "rows.jsonl"
+    good = {"case_id": "jdg-1", "case_number": "（2021）沪0101刑初1号", "defendant": "甲某", "prison_months": 12}
+    same = {**good, "case_id": "jdg-2"}  # the same case number and defendant under another id
+    # probation of 70 months is outside Criminal Law Art. 73 (at most 60 for imprisonment)
+    bad = {"case_id": "jdg-3", "defendant": "乙某", "prison_months": 12, "probation_months": 70}
+    rows.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (good, same, bad)), encoding="utf-8")
+    report = add_rows([rows])
+    assert (report.added, report.duplicates, len(report.invalid)) == (1, 1, 1)
+    assert "probation_months" in report.invalid[0] and "乙某" not in report.invalid[0]

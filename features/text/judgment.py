@@ -123,6 +123,10 @@ class DefendantRow(BaseModel):
     prior_records: list[Span] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list, description="Why this row cannot be a training row, if so")
 
+    def facts_case(self) -> dict[str, Any]:
+        """The case without its outcome (what an estimate is asked for); compare the estimate with ``outcome``."""
+        return {k: v for k, v in self.case.items() if k not in OUTCOME_FIELDS}
+
 
 class Judgment(BaseModel):
     source: str = ""
@@ -458,6 +462,7 @@ def _row(
             confidence[name] = 0.95
     n = len(all_names)
     case["n_defendants"] = max(n, 1)
+    confidence["n_defendants"] = 0.9 if "parties" in j.sections else 0.6
     base = (0.8 if n <= 1 else 0.6) if has_facts else 0.5
     warned = " ".join(facts.warnings)
     for name in FACT_FIELDS:
