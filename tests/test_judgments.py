@@ -270,7 +270,8 @@ def test_ingest_review_add_and_train(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
+    uri = f"sqlite:///{home / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # never the process-global registry of other tests
     version = client.get_model_version_by_alias("exposure-custodial_months", "champion")
     run = client.get_run(str(version.run_id))
     assert run.inputs is not None

@@ -292,6 +292,16 @@ def test_upheld_appeal_quoted_in_the_press() -> None:
     assert by_name(text) == {"颜某": (24, None, None, 50_000)}
 
 
+def test_a_sentence_changed_on_appeal_takes_the_later_one() -> None:
+    text = (
+        "一审判处被告人鲍某有期徒刑一年，并处罚金五千元。鲍某不服提出上诉，"
+        "二审改判鲍某有期徒刑十个月，缓刑一年，并处罚金五千元。"
+    )
+    assert by_name(text) == {"鲍某": (10, None, 12, 5000)}
+    # the same sentence quoted twice is one defendant, read once
+    assert by_name("判处被告人鲍某有期徒刑一年。……法院判处鲍某有期徒刑一年。") == {"鲍某": (12, None, None, None)}
+
+
 def test_every_field_has_its_span() -> None:
     text = "判处被告人倪某有期徒刑二年，缓刑三年，并处罚金人民币四万元。"
     (o,) = parse_outcomes(text)

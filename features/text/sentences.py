@@ -753,20 +753,30 @@ def parse_outcomes(text: str, *, prepared: str | None = None) -> list[DefendantO
         if outcomes:
             for o in outcomes:
                 o.notes.extend(n for n in notes if n not in o.notes)
-            return _dedupe(outcomes)
+            return _dedupe(norm, outcomes)
     return []
 
 
-def _dedupe(outcomes: list[DefendantOutcome]) -> list[DefendantOutcome]:
-    """A defendant stated twice (a verdict quoted again in a report): the first statement is kept."""
-    seen: set[str] = set()
-    out = []
+_REVISED = re.compile(r"改判|二审(?:法院)?(?:判决|判处|认定)|撤销原判|撤销一审")
+
+
+def _dedupe(norm: str, outcomes: list[DefendantOutcome]) -> list[DefendantOutcome]:
+    """A defendant stated twice: the first statement is kept (a verdict quoted again in a report), unless an
+    appeal changed it in between (一审判处... 二审改判...), when the later one is the sentence."""
+    first: dict[str, int] = {}
+    out: list[DefendantOutcome] = []
     for o in outcomes:
-        if o.defendant is not None:
-            if o.defendant in seen:
-                continue
-            seen.add(o.defendant)
-        out.append(o)
+        if o.defendant is None:
+            out.append(o)
+            continue
+        if o.defendant not in first:
+            first[o.defendant] = len(out)
+            out.append(o)
+            continue
+        earlier = out[first[o.defendant]]
+        if _REVISED.search(norm, earlier.span.end, o.span.end):
+            o.notes.append("changed on appeal: the later sentence is used")
+            out[first[o.defendant]] = o
     return out
 
 
