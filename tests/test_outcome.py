@@ -259,6 +259,18 @@ def test_half_years_and_press_verbs() -> None:
     assert by_name("法院判处崔某14个月有期徒刑，罚金3万元。") == {"崔某": (14, None, None, 30_000)}
 
 
+def test_fine_written_as_fakuan_after_a_term() -> None:
+    # reporters write 罚款 for the criminal fine; after 并处 next to a term it is the fine (罚金)
+    assert by_name("营业员甘某被判刑七个月并处罚款6000元。") == {"甘某": (7, None, None, 6000)}
+    assert by_name("甘某曾因违法被处以罚款500元。") == {}
+
+
+def test_term_combined_with_an_earlier_sentence_keeps_the_art_253_1_term() -> None:
+    text = "以侵犯公民个人信息罪判处何某有期徒刑十个月，与前罪未执行完毕的刑罚并罚，决定执行有期徒刑二年。"
+    (o,) = parse_outcomes(text)
+    assert (o.defendant, o.prison_months, o.combined_prison_months) == ("何某", 10, 24)
+
+
 def test_verdict_quoted_before_the_facts() -> None:
     text = (
         "近日，某区法院判处被告人贺某有期徒刑一年，缓刑一年六个月，并处罚金人民币八千元。"

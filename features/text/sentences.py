@@ -143,13 +143,17 @@ _BEFORE_KEYWORD = {
 }
 _SENTENCED = re.compile(r"(?:被判刑|判刑|获刑|被判处?|判了)(?=[" + _NUM_CHARS + r"半])")
 _AMOUNT = re.compile(rf"(?:{QUANTITY})(?:元|(?<=[万萬千仟]))")
-_FINE = re.compile(rf"罚金[^,;。{_NUM_CHARS}]{{0,6}}?(?={_AMOUNT.pattern})|(?<=[处判])罚(?=[{_NUM_CHARS}])")
+# 罚金 + amount; 处罚6000元 and 并处罚款6000元 as reporters write the fine
+_FINE = re.compile(
+    rf"罚金[^,;。{_NUM_CHARS}]{{0,6}}?(?={_AMOUNT.pattern})|(?<=[处判])罚(?=[{_NUM_CHARS}])"
+    rf"|(?<=并处)罚款(?:人民币)?(?=[{_NUM_CHARS}])"
+)
 _EXEMPT = re.compile(r"免[予于除](?:刑事)?处罚")
 _ALONE_FINE = re.compile(r"单处罚金")
 _EACH = re.compile(r"各|均|每人|每名")
 _RANGE_AFTER = re.compile(r"\s*(?:至|到|-|~|—|–)")
 _OTHER_PENALTY = re.compile(r"管制|无期徒刑|死刑")
-_CHARGE = re.compile(r"犯(?P<charge>[^,;。、]{1,40}?罪)")
+_CHARGE = re.compile(r"犯(?P<charge>[^,;。、]{1,40}?罪)|以(?P<charge2>[^,;。、以]{2,40}?罪)(?=判处|对|分别|,)")
 _MORE_CHARGES = re.compile(r"罪、[^,;。]{1,30}?罪")
 _EXECUTED = re.compile(r"决定执行|数罪并罚|合并执行")
 _PRIOR = re.compile(
@@ -566,8 +570,9 @@ def _segments(norm: str, st: _Statement, start: int) -> tuple[list[str], list[tu
     charges: list[str] = []
     markers: list[tuple[int, str]] = []
     for m in _CHARGE.finditer(norm, start, st.end):
-        charges.append(m.group("charge"))
-        markers.append((m.start(), m.group("charge")))
+        charge = m.group("charge") or m.group("charge2")
+        charges.append(charge)
+        markers.append((m.start(), charge))
         more = _MORE_CHARGES.match(norm, m.end() - 1)
         if more:
             charges.append(more.group(0)[2:])
@@ -592,7 +597,8 @@ def _outcomes(text: str, doc: _Doc, st: _Statement) -> list[DefendantOutcome]:
     if subject is not None and not doc.same(doc.sentence_ends, subject.end, st.events[0].start):
         start = st.events[0].start
     notes: list[str] = []
-    seg_start = subject.end if subject is not None else max(doc.sentence_start(start), st.floor)
+    # the charges of the statement: from the start of its sentence (以X罪判处A...) or the previous statement
+    seg_start = max(doc.sentence_start(subject.start if subject is not None else start), st.floor)
     charges, markers = _segments(norm, st, seg_start)
     several = len(set(charges)) > 1 or any(label == "executed" for _, label in markers)
     chosen_charge = charges[0] if charges else None
