@@ -307,3 +307,21 @@ def test_user_data_is_refused_inside_seeds_and_invalid_rows_name_the_field(
     report = add_rows([rows])
     assert (report.added, report.duplicates, len(report.invalid)) == (1, 1, 1)
     assert "probation_months" in report.invalid[0] and "乙某" not in report.invalid[0]
+
+
+def test_outcome_command_reads_a_whole_judgment_file(tmp_path: Path) -> None:
+    # an upheld appeal: the sentence is the quoted first-instance one, not the 2018 one of the parties part
+    path = tmp_path / "upheld.docx"
+    path.write_bytes(to_docx(APPEAL_UPHELD))
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    proc = _run(["outcome", str(path)], env)
+    assert proc.returncode == 0, proc.stderr
+    (o,) = json.loads(proc.stdout)
+    assert (o["defendant"], o["prison_months"], o["probation_months"], o["fine_yuan"]) == (
+        "陈某",
+        14,
+        None,
+        20_000,
+    )
+    proc = _run(["outcome", str(tmp_path / "missing.pdf")], env)
+    assert proc.returncode == 2 and "no such file" in proc.stderr

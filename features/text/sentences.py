@@ -20,7 +20,8 @@ How the text is read (rules for styles, not for particular texts):
   total: it is left unknown (None, with a note) unless 各 / 均 / 每人 says it is each one's. A single term or
   probation written for several defendants is each one's.
 - If the text has a verdict section (判决如下 / 裁定如下 / 判决:), that section is read; if it states no sentence
-  (驳回上诉，维持原判), the whole text is. Sentences about prior convictions (曾因, 刑满释放, 前科, 假释, 因犯X罪于
+  (驳回上诉，维持原判), the whole text is, except the defendants' lines of the parties part (被告人X，男，...),
+  whose sentences are earlier convictions. Sentences about prior convictions (曾因, 刑满释放, 前科, 假释, 因犯X罪于
   2015年被判处) and ranges (求刑/建议 X至Y) are skipped.
 - Several charges (数罪并罚): the sentence of the personal-information charge (Criminal Law Art. 253-1) is used
   when the verdict states it, else the executed one (决定执行); the executed sentence is kept in ``combined_*``
@@ -276,7 +277,18 @@ class _Doc:
         self._prior_ends = ends
         self._prior = [bool(_PRIOR.search(norm, a, b)) for a, b in zip(starts, ends, strict=True)]
 
+        # a defendant's line in the parties part of a judgment (被告人X，男，...): its sentences are earlier ones
+        self._party_lines = [
+            (m.start(), m.end())
+            for m in re.finditer(r"(?m)^(?:上诉人|原审被告人|被告人|被告)[^\n]{0,40}?,[男女],[^\n]*", norm)
+        ]
+        self.skip_party_lines = False
+
     def is_prior(self, pos: int) -> bool:
+        if self.skip_party_lines and self._party_lines:
+            i = bisect_right(self._party_lines, (pos, len(self.norm) + 1)) - 1
+            if i >= 0 and self._party_lines[i][0] <= pos < self._party_lines[i][1]:
+                return True
         return self._prior[bisect_left(self._prior_ends, pos)]
 
     def same(self, bounds: list[int], a: int, b: int) -> bool:
@@ -754,6 +766,8 @@ def parse_outcomes(text: str, *, prepared: str | None = None) -> list[DefendantO
     verdicts = list(_VERDICT.finditer(norm))
     regions = [verdicts[-1].end(), 0] if verdicts else [0]
     for region in regions:
+        # reading the whole judgment after an empty verdict (维持原判): the parties' lines hold earlier sentences
+        doc.skip_party_lines = bool(verdicts) and region == 0
         events, notes = _penalties(doc, region, len(norm))
         outcomes = [o for st in _statements(doc, names, events) for o in _outcomes(text, doc, st)]
         if outcomes:
