@@ -39,7 +39,8 @@ CaseModel = CriminalCase | CivilCase
 Kind = Literal["criminal", "civil"]
 FieldError = dict[str, str]
 
-# Columns of ingested tables (``exposure ingest``) that say where a row came from; not case fields.
+# Columns of ingested tables (``exposure ingest``) that say where a row came from; not case fields. ``evidence``
+# (judgment ingestion): JSON of field -> confidence and spans of the judgment text.
 TABLE_PROVENANCE_COLUMNS = ("source_file", "source_line", "evidence")
 LIST_FIELDS = ("data_types", "conduct", "other_charges")
 MAP_FIELDS = ("records_by_type",)

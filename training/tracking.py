@@ -112,6 +112,7 @@ def log_family_run(
                 "params": json.dumps(params, sort_keys=True),
                 "n_cases": len(data),
                 "dataset_digest": dataset.digest,
+                "dataset_name": data_name,  # e.g. seeds+user(123 rows): for answers to name the data
             }
         )
         mlflow.log_metrics(_finite(result.metrics))

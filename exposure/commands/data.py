@@ -1,4 +1,4 @@
-"""``exposure data ...``: the seed data: summary and refresh from the shared hand-coded set."""
+"""``exposure data ...``: the seed data (summary, refresh from the shared hand-coded set) and the user's own rows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from exposure.io import err_console, fail
 
-data_app = typer.Typer(help="Seed data: summary, import.", no_args_is_help=True)
+data_app = typer.Typer(help="Seed data: summary, import; your own rows: add.", no_args_is_help=True)
 
 
 @data_app.command("summary")
@@ -87,6 +87,40 @@ def synth(
         )
     parts = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     err_console.print(f"wrote {n} synthetic rows ({parts}) to {out}; for scale tests only", highlight=False)
+
+
+@data_app.command("add")
+def add(
+    paths: list[Path] = typer.Argument(
+        ..., help="Reviewed rows (JSON lines, e.g. rows.jsonl of `exposure ingest judgments`)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+) -> None:
+    """Add reviewed rows to your data ($EXPOSURE_HOME/data/rows.jsonl), skipping rows already there or in the seeds
+    (same case number and defendant). `exposure train` then uses them; seeds/ is never written."""
+    from training.userdata import add_rows
+
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        fail(f"not found: {', '.join(missing)}")
+    try:
+        report = add_rows(paths)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        from exposure.io import print_json
+
+        print_json(report.model_dump(mode="json"))
+    else:
+        for line in report.invalid:
+            err_console.print(f"[yellow]invalid[/] {line}", highlight=False)
+        err_console.print(
+            f"added {report.added} of {report.read} rows to {report.path} ({report.duplicates} duplicates skipped, "
+            f"{len(report.invalid)} invalid); {report.total} rows in your data",
+            highlight=False,
+        )
+    if report.invalid:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,18 +13,36 @@ from exposure.io import err_console, fail, print_json, read_case
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "examples" / "criminal_case.json"
 
 
-def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
-    from features.tables import load_jsonl, load_seeds, load_table
+def _load_training_cases(
+    extra: list[Path] | None, seeds: bool = True, user_data: bool = True
+) -> tuple[list[Any], str]:
+    """Seeds, the user's rows (``exposure data add``) and extra tables, as chosen; the name says which and how
+    many rows, e.g. ``seeds+user(123 rows)`` (it names the data in MLflow, the model card and every answer)."""
+    from features.tables import LoadResult, load_jsonl, load_seeds, load_table
+    from training.userdata import load_user_rows, user_rows_path
 
-    loaded = load_seeds()
-    name = "seeds"
+    loaded = load_seeds() if seeds else LoadResult()
+    parts = ["seeds"] if seeds else []
+    if user_data:
+        try:
+            user = load_user_rows()
+        except ValueError as exc:
+            fail(str(exc))
+        if user.cases or user.errors:
+            loaded.cases.extend(user.cases)
+            loaded.errors.extend(user.errors)
+            parts.append(f"user({len(user.cases)} rows)")
+        elif not seeds:
+            fail(f"no user data at {user_rows_path()}: add reviewed rows with `exposure data add`")
     for path in extra or []:
         if not path.is_file():
             fail(f"no such data file: {path}")
         more = load_table(path) if path.suffix == ".parquet" else load_jsonl([path])
         loaded.cases.extend(more.cases)
         loaded.errors.extend(more.errors)
-        name += f"+{path.name}"
+        parts.append(path.name)
+    if not parts:
+        fail("no training data chosen: drop --no-seeds, --no-user-data or give --data")
     for error in loaded.errors:
         err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
     if loaded.n_synthetic:
@@ -33,7 +51,7 @@ def _load_training_cases(extra: list[Path] | None) -> tuple[list[Any], str]:
             "tests only; models never train on them)",
             highlight=False,
         )
-    return loaded.for_training().cases, name
+    return loaded.for_training().cases, "+".join(parts)
 
 
 SHORT_HEADERS = {
@@ -101,6 +119,10 @@ def train(
     data: list[Path] = typer.Option(
         None, "--data", help="Extra case tables (JSONL or Parquet from `exposure ingest`)"
     ),
+    seeds: bool = typer.Option(True, "--seeds/--no-seeds", help="Train on the repository's seed cases"),
+    user_data: bool = typer.Option(
+        True, "--user-data/--no-user-data", help="Train on your rows ($EXPOSURE_HOME/data, `exposure data add`)"
+    ),
     target: list[str] = typer.Option(None, "--target", help="Targets to train (default: all)"),
     family: list[str] = typer.Option(None, "--family", help="Model families (default: all)"),
     folds: int = typer.Option(5, help="K of the grouped K-fold"),
@@ -121,7 +143,7 @@ def train(
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         fail(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
-    cases, name = _load_training_cases(data)
+    cases, name = _load_training_cases(data, seeds=seeds, user_data=user_data)
     config = TrainConfig(
         targets=targets,
         families=list(family) if family else None,

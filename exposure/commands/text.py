@@ -1,4 +1,5 @@
-"""``exposure extract``, ``exposure extract-eval`` and ``exposure ingest cail``: from judgment text to cases."""
+"""``exposure extract``, ``extract-eval``, ``outcome``, ``outcome-eval``, ``ingest cail`` and ``ingest judgments``:
+from judgment text to cases."""
 
 from __future__ import annotations
 
@@ -175,7 +176,116 @@ def _print_report(report: Any) -> None:
         err_console.print(f"  {example}", highlight=False)
 
 
+def outcome(
+    source: str = typer.Argument(
+        ..., help="A verdict or any text stating sentences: a .txt/.html/.docx/.pdf file, or - for stdin"
+    ),
+) -> None:
+    """Print the sentence of every defendant as a JSON array: defendant, prison_months, detention_months,
+    probation_months, fine_yuan, exempt_from_punishment, and the span of text each came from."""
+    from features.text.documents import DocumentError, read_document
+    from features.text.sentences import parse_outcomes
+
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            fail(f"no such file: {source}")
+        try:
+            text = read_document(path.read_bytes(), path.name).text
+        except DocumentError as exc:
+            fail(f"{source}: {exc.reason}")
+    print_json([o.model_dump(mode="json") for o in parse_outcomes(text)])
+
+
+def outcome_eval(
+    path: Path = typer.Argument(
+        ..., help="Hand-coded quotes, JSON lines (format: ../shared/data/quotes/README.md)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
+    errors: bool = typer.Option(False, "--errors", help="Also list every defendant not fully right"),
+) -> None:
+    """Share of defendants whose whole sentence (term, probation, fine, exemption, right defendant) is read right."""
+    from features.text.outcome_eval import evaluate_outcomes
+
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    try:
+        report = evaluate_outcomes(path)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        out = report.model_dump(mode="json")
+        out["accuracy"] = round(report.accuracy, 4)
+        if not errors:
+            out["errors"] = len(report.errors)
+        print_json(out)
+        return
+    sys.stdout.write(
+        f"{report.fully_right}/{report.defendants} defendants fully right ({report.accuracy:.1%}) on {path.name}\n"
+        + "".join(f"  {f}: {n}/{report.defendants}\n" for f, n in report.field_right.items())
+    )
+    if errors:
+        for e in report.errors:
+            sys.stdout.write(f"line {e.line} {e.defendant}: {e.problem}; got {e.got}, expected {e.expected}\n")
+
+
+@ingest_app.command("judgments")
+def ingest_judgments_command(
+    paths: list[Path] = typer.Argument(..., help="Judgment files (.txt .html .docx .pdf) or folders of them"),
+    out: Path = typer.Option(
+        None, "--out", help="Folder for rows.jsonl, review.csv and review.html; without it nothing is written"
+    ),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="Processes reading files (PDFs are the slow part)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+) -> None:
+    """Read judgments into training rows (one per defendant) with every field's evidence, plus review files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from training.judgments import ingest_judgments
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"not found: {', '.join(missing)}")
+    with Progress(
+        TextColumn("reading judgments"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("read", total=None)
+        report = ingest_judgments(
+            paths, out, progress=lambda done, total: bar.update(task, completed=done, total=total), jobs=jobs
+        )
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    err_console.print(
+        f"read {report.judgments} of {report.files} files in {report.seconds:g} s "
+        f"({report.judgments_per_second:g} files/s); {report.rows} rows"
+        + (f" written to {report.rows_file}" if report.rows_file else " (dry run: nothing written; use --out)"),
+        highlight=False,
+    )
+    for reason, count in report.reasons.items():
+        err_console.print(f"  {count} not read as rows: {reason}", highlight=False)
+    for r in report.rejected[:30]:
+        who = f" {r.defendant}" if r.defendant else ""
+        err_console.print(
+            f"    {r.source}{who}: {r.reason}" + (f" ({r.detail})" if r.detail else ""), highlight=False
+        )
+    if report.review_html:
+        err_console.print(
+            f"review: {report.review_html} (and {report.review_csv}); then `exposure data add {report.rows_file}`",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("extract")(extract)
     app.command("extract-eval")(extract_eval)
+    app.command("outcome")(outcome)
+    app.command("outcome-eval")(outcome_eval)
     app.add_typer(ingest_app, name="ingest")

@@ -155,14 +155,18 @@ def vague_before(norm: str, start: int) -> bool:
     return start > 0 and norm[start - 1] in _VAGUE_BEFORE
 
 
-_DURATION = re.compile(rf"(?:(?P<y>{NUMBER})年(?:零)?(?:(?P<ym>{NUMBER})个?月)?|(?P<m>{NUMBER})个?月)")
+_DURATION = re.compile(
+    rf"(?:(?P<y>{NUMBER})年(?:(?P<half>半)|(?:零)?(?:(?P<ym>{NUMBER})个?月)?)|(?P<m>{NUMBER})个?月|(?P<hy>半)年)"
+)
 
 
 def parse_duration_months(text: str, pos: int = 0) -> tuple[float, int] | None:
-    """A term written at ``text[pos:]`` (三年, 一年六个月, 1年零6个月, 十个月) as (months, end)."""
+    """A term written at ``text[pos:]`` (三年, 一年六个月, 1年零6个月, 十个月, 两年半, 半年) as (months, end)."""
     m = _DURATION.match(text, pos)
     if not m:
         return None
+    if m.group("hy") is not None:
+        return 6.0, m.end()
     if m.group("y") is not None:
         years = parse_number(m.group("y"))
         if years is None:
@@ -173,6 +177,8 @@ def parse_duration_months(text: str, pos: int = 0) -> tuple[float, int] | None:
             if extra is None:
                 return None
             months = extra
+        elif m.group("half") is not None:
+            months = 6.0
         return years * 12 + months, m.end()
     value = parse_number(m.group("m"))
     if value is None:
