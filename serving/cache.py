@@ -32,7 +32,7 @@ log = logging.getLogger("exposure.serving")
 FORMAT = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-PRUNE_AFTER_S = 60.0
+PRUNE_AFTER_S = 60.0  # not-law: seconds
 
 
 class CacheError(RuntimeError):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import statutory_band
+from features.law.statutory import load_law_table, statutory_band
 from features.model.estimators import OutcomeRegressor, ProbationClassifier
 from features.store import CHAMPION_ALIAS, TARGETS, registered_name, tracking_uri
 
@@ -130,7 +130,12 @@ class ChampionSet:
         assert isinstance(probation.estimator, ProbationClassifier)
         bands = [statutory_band(c) for c in cases]
         feats = custodial.estimator.featurizer_.transform_cases(cases, bands)
-        c_est = custodial.estimator.estimate_prepared(cases, bands, feats, threshold=36.0)
+        c_est = custodial.estimator.estimate_prepared(
+            cases,
+            bands,
+            feats,
+            threshold=load_law_table().probation_max_months,  # Criminal Law Art. 72
+        )
         f_est = fine.estimator.estimate_prepared(cases, bands, feats)
         p_prob = probation.estimator.predict_proba_cases(cases, feats)
         # P(probation) cannot exceed P(term <= 36 months) (Criminal Law Art. 72)

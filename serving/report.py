@@ -17,14 +17,20 @@ from html import escape
 from typing import Any
 
 from features.law.schema import CaseBase, CivilCase, CriminalCase
-from features.law.vocab import DataType
+from features.law.table import load_law_table
+from features.law.vocab import Band, DataType
 from serving.form import BANDS, FIELDS, GROUPS, PROCEEDINGS, bilingual, feature_label, vocab_label
 
 DISCLAIMER_ZH = (
     "本报告系根据既往案例作出的统计估计,不具有约束力,亦不构成法律意见。类案仅供参考:"
     "依最高人民法院类案检索指导意见,仅指导性案例应当参照。"
 )
-AXIS_MONTHS = 84.0  # the longest term of Art. 253-1 (7 years): every band fits on one axis
+_LAW = load_law_table(readings={})
+AXIS_MONTHS = _LAW.ranges[Band.especially_serious][
+    1
+]  # the longest term of Art. 253-1: every band fits on one axis
+_LIMIT = f"{_LAW.probation_max_months:g}"  # Criminal Law Art. 72: probation only up to this term, months
+_MULTIPLES = "–".join(f"{m:g}" for m in _LAW.fine_gains_multiple)  # Interp. 2017 Art. 12
 _W, _LEFT, _RIGHT = 640, 24, 616
 
 _SKIP = {"proceeding", "synthetic"}  # shown elsewhere / never user input
@@ -151,7 +157,9 @@ def range_svg(
     for value, text in ticks:
         xt = _x(value, lo, hi)
         parts.append(f'<line x1="{xt}" x2="{xt}" y1="40" y2="46" stroke="#555"/>')
-        parts.append(f'<text x="{xt}" y="60" font-size="11" text-anchor="middle" fill="#333">{_e(text)}</text>')
+        parts.append(
+            f'<text x="{xt}" y="60" font-size="11" text-anchor="middle" fill="#333">{_e(text)}</text>'  # not-law: px
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -172,7 +180,7 @@ def drivers_svg(drivers: Sequence[Mapping[str, Any]], key: str, unit: str) -> st
         return "<p>—</p>"
     width, label_w, row = 640, 300, 22
     mid = label_w + (width - label_w) / 2
-    half = (width - label_w) / 2 - 60
+    half = (width - label_w) / 2 - 60  # not-law: pixels
     biggest = max(abs(float(d[key])) for d in drivers) or 1.0
     height = row * len(drivers) + 8
     parts = [
@@ -239,7 +247,8 @@ def yuan_range_svg(
 
 def custodial_svg(months: Mapping[str, Any]) -> str:
     legal = months.get("legal_range")
-    ticks = [(float(m), f"{m}") for m in (0, 6, 12, 24, 36, 48, 60, 72, 84)]
+    marks = [0.0, _LAW.detention_months[1], *range(12, int(AXIS_MONTHS) + 1, 12)]  # not-law: a tick a year
+    ticks = [(float(m), f"{m:g}") for m in marks]
     return range_svg(
         low=float(months["low"]),
         high=float(months["high"]),
@@ -414,14 +423,14 @@ def render_criminal(
         f"<p class=note>{_e(months['note'])}</p>" if months.get("note") else "",
         '<p class=legend><span class="key legal"></span> legal range 法定刑 &nbsp; <span class="key interval"></span> '
         f"{level} range 预估区间 &nbsp; <span class='key point'></span> estimate 点估计 (months 月)</p>",
-        f"<p><b>P(term ≤ 36 months) (刑期不超过三年的概率):</b> {_pct(answer['p_custodial_le_36_months'])}</p>",
-        gauge_svg(float(answer["p_custodial_le_36_months"]), "probability of a term of at most 36 months"),
+        f"<p><b>P(term ≤ {_LIMIT} months) (刑期不超过三年的概率):</b> {_pct(answer['p_custodial_le_36_months'])}</p>",
+        gauge_svg(float(answer["p_custodial_le_36_months"]), f"probability of a term of at most {_LIMIT} months"),
         f"<p><b>P(probation) (适用缓刑的概率):</b> {_pct(answer['probation_probability'])}</p>",
         gauge_svg(float(answer["probation_probability"]), "probability of probation"),
         f"<p><b>Fine (罚金):</b> {_yuan(fine['point'])}, {_pct(float(fine['level']))} range "
         f"<b>{_yuan(fine['low'])} – {_yuan(fine['high'])}</b>"
         + (
-            f"; Interp. 2017 Art. 12 guideline (1–5× gains) {_yuan(guideline[0])} – {_yuan(guideline[1])}"
+            f"; Interp. 2017 Art. 12 guideline ({_MULTIPLES}× gains) {_yuan(guideline[0])} – {_yuan(guideline[1])}"
             if guideline
             else ""
         )

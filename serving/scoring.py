@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from features.law.schema import CivilCase, CriminalCase, parse_case
-from features.law.statutory import statutory_band
+from features.law.statutory import load_law_table, statutory_band
 from features.model.cases import row_to_dict
 from features.model.estimators import OutcomeRegressor, ProbationClassifier
 from features.tables import TABLE_PROVENANCE_COLUMNS, describe_validation_error
@@ -60,9 +60,9 @@ CIVIL_COLUMNS = (
 )
 ESTIMATE_COLUMNS = CRIMINAL_COLUMNS + CIVIL_COLUMNS
 OUTPUT_COLUMNS = ("case_id", "proceeding", *ESTIMATE_COLUMNS, "error")
-DEFAULT_CHUNK_ROWS = 5000
+DEFAULT_CHUNK_ROWS = 5000  # not-law: rows per batch
 MAX_EXAMPLES = 20
-CUSTODIAL_THRESHOLD_MONTHS = 36.0
+CUSTODIAL_THRESHOLD_MONTHS = load_law_table().probation_max_months  # Criminal Law Art. 72
 ESTIMATE_FAILED = "(case): the estimate failed for this case"
 PROCEEDINGS = ("criminal", "civil", "public_interest")
 

@@ -112,7 +112,7 @@ class CaseBase(BaseModel):
         None,
         description="Date of the last act (YYYY-MM-DD, YYYY-MM or YYYY): decides between the old and the amended "
         "Art. 253-1 (Criminal Law Art. 12); not after the judgment year",
-        examples=["2015-06"],
+        examples=["2019-06"],
     )
 
     @field_validator("conduct_date")

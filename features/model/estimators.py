@@ -32,7 +32,7 @@ from features.law.guideline import (
     baseline_probation_probability,
 )
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult, statutory_band
+from features.law.statutory import BandResult, load_law_table, statutory_band
 from features.model.calibration import fit_cps, group_of
 from features.model.cases import CaseInput, CaseModel, as_cases
 from features.model.featurize import MONOTONE_INCREASING, CaseFeaturizer
@@ -262,8 +262,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         low_legal, high_legal = self._legal_bounds(cases, bands)
         floor = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS) if self.target == "custodial_months" else low_legal
         point = np.clip(np.expm1(z_hat), low_legal, high_legal)
-        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)
-        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)
+        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)  # not-law: overflow guard
+        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)  # not-law: overflow guard
         low, high = np.minimum(low, point), np.maximum(high, point)
         out = {"point": point, "low": low, "high": high}
         if threshold is not None:
@@ -429,7 +429,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
             [bool(c.recidivist) or not b.probation_possible for c, b in zip(cases, bands, strict=True)]
         )
         if custodial_months is not None:
-            forbidden |= np.asarray(custodial_months) > 36
+            forbidden |= np.asarray(custodial_months) > load_law_table().probation_max_months  # Art. 72
         return np.where(forbidden, 0.0, p)
 
     def predict_proba(self, X: CaseInput) -> NDArray[np.float64]:

@@ -63,7 +63,7 @@ def _common(case: CaseModel) -> dict[str, float]:
         "biometric": _flag(DataType.biometric in case.data_types),
         "insider": _flag(case.insider),
         "downstream_fraud": _flag(case.downstream_use == "fraud"),
-        "year": float((case.year or DEFAULT_YEAR) - 2017),
+        "year": float((case.year or DEFAULT_YEAR) - law.interpretation_in_force.year),
         "year_missing": _flag(case.year is None),
     }
     for v in VICTIMS:

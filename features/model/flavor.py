@@ -22,11 +22,12 @@ from mlflow.types.schema import AnyType, Array
 from pydantic import ValidationError
 
 from features.law.schema import CivilCase, CriminalCase
+from features.law.statutory import load_law_table
 from features.model.cases import CaseModel, as_cases, row_to_dict
 from features.model.estimators import TARGET_KIND, OutcomeRegressor, ProbationClassifier
 from features.tables import format_validation_error
 
-CUSTODIAL_THRESHOLD_MONTHS = 36.0  # probation possible only at or below (Criminal Law Art. 72)
+CUSTODIAL_THRESHOLD_MONTHS = load_law_table().probation_max_months  # probation only at or below (Art. 72)
 OUTPUT_COLUMNS = ["case_id", "target", "point", "low", "high", "level", "p_le_36_months", "probability", "error"]
 
 

@@ -173,7 +173,7 @@ def parse_duration_months(text: str, pos: int = 0) -> tuple[float, int] | None:
             if extra is None:
                 return None
             months = extra
-        return years * 12 + months, m.end()
+        return years * 12 + months, m.end()  # not-law: months in a year
     value = parse_number(m.group("m"))
     if value is None:
         return None

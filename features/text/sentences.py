@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from features.law.schema import probation_range_months
+from features.law.table import load_law_table
 from features.text.numbers import (
     NUMBER,
     QUANTITY,
@@ -63,7 +64,7 @@ _OTHER_PENALTY = re.compile(r"管制|无期徒刑|死刑")
 _LIST_DURATIONS = re.compile(rf"(?:{NUMBER})年(?:零)?(?:(?:{NUMBER})个?月)?|(?:{NUMBER})个?月")
 
 MAX_PRISON_MONTHS = 300.0
-MAX_DETENTION_MONTHS = 6.0
+MAX_DETENTION_MONTHS = load_law_table().detention_months[1]  # Criminal Law Art. 42
 MAX_FINE_YUAN = 1e11
 
 
@@ -288,7 +289,10 @@ def _check_law(s: _Sentence, notes: list[str]) -> None:
         if not custodial:
             notes.append("probation without a custodial term: dropped")
             s.probation = None
-        elif not (custodial <= s.probation and low <= s.probation <= high) or custodial > 36:
+        elif (
+            not (custodial <= s.probation and low <= s.probation <= high)
+            or custodial > load_law_table().probation_max_months
+        ):
             notes.append("probation inconsistent with the term (Criminal Law Arts. 72-73): dropped")
             s.probation = None
 

@@ -5,7 +5,8 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const W = 640, LEFT = 24, RIGHT = 616; // the geometry of serving/report.py, so page and report draw alike
-const AXIS_MONTHS = 84;
+// the law's numbers come with the form spec (serving/form.py `law`, read from features/law/law_2017.toml)
+const law = () => state.spec.law;
 const nf = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const nf1 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 const state = { spec: null, kind: "criminal" };
@@ -408,8 +409,8 @@ function renderCriminal(a) {
       ` · ${level} range `, el("b", { text: `${months(cm.low)}–${months(cm.high)} months` }),
       el("span", { class: "zh", text: ` (预估 ${months(cm.point)} 个月, 区间 ${months(cm.low)}–${months(cm.high)} 个月)` })),
     rangeChart("custodial-chart", {
-      low: cm.low, high: cm.high, point: cm.point, legal, axis: [0, AXIS_MONTHS],
-      ticks: [0, 6, 12, 24, 36, 48, 60, 72, 84].map((m) => [m, String(m)]),
+      low: cm.low, high: cm.high, point: cm.point, legal, axis: [0, law().axis_months],
+      ticks: law().axis_ticks_months.map((m) => [m, String(m)]),
       label: "custodial months: legal range, estimated range and point",
       data: { "data-low": cm.low, "data-high": cm.high, "data-point": cm.point, "data-legal-low": legal[0],
         "data-legal-high": legal[1], "data-level": cm.level },
@@ -417,19 +418,20 @@ function renderCriminal(a) {
     legend("legal range 法定刑", "months 月"),
     cm.note ? el("p", { class: "note", id: "custodial-note", text: cm.note }) : null,
     el("div", { class: "gauges" },
-      el("div", {}, el("span", { text: "P(term ≤ 36 months) 三年以下的概率 " }),
+      el("div", {}, el("span", { text: `P(term ≤ ${law().probation_max_months} months) 三年以下的概率 ` }),
         el("b", { text: pct(a.p_custodial_le_36_months) }),
-        gauge("gauge-le36", a.p_custodial_le_36_months, "probability of a term of at most 36 months")),
+        gauge("gauge-le36", a.p_custodial_le_36_months,
+          `probability of a term of at most ${law().probation_max_months} months`)),
       el("div", {}, el("span", { text: "P(probation) 缓刑概率 " }), el("b", { id: "probation-text", text: pct(a.probation_probability) }),
         gauge("gauge-probation", a.probation_probability, "probability of probation"))));
   const g = fine.guideline_yuan, mult = fine.multiple_of_gains;
   const fineCard = section("Fine (罚金)",
     el("p", { class: "big" }, el("b", { text: yuan(fine.point) }), ` · ${pct(fine.level)} range `,
       el("b", { id: "fine-range-text", text: `${yuan(fine.low)} – ${yuan(fine.high)}` })),
-    g ? el("p", { text: `Interp. 2017 Art. 12 guideline (1–5× gains): ${yuan(g[0])} – ${yuan(g[1])}` +
+    g ? el("p", { text: `Interp. 2017 Art. 12 guideline (${law().fine_gains_multiple.join("–")}× gains): ${yuan(g[0])} – ${yuan(g[1])}` +
       (mult ? ` · the range is ${mult.low}×–${mult.high}× the gains` : "") }) : null,
     yuanChart("fine-chart", fine.low, fine.high, fine.point, g, "fine in yuan, log scale"),
-    legend("Art. 12 guideline 1–5× 违法所得", "yuan 元, log scale"));
+    legend(`Art. 12 guideline ${law().fine_gains_multiple.join("–")}× 违法所得`, "yuan 元, log scale"));
   return [band, term, fineCard];
 }
 
