@@ -6,6 +6,7 @@ Every threshold is tested one record / one yuan below and at the threshold. Expe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from features.law.schema import CriminalCase, parse_case
 from features.law.statutory import BandResult, RuleHit, load_law_table, statutory_band
 from features.law.vocab import Band
+from features.law.vocab import DataType as DataTypeEnum
 
 NONE, SERIOUS, ESPECIALLY = Band.none, Band.serious, Band.especially_serious
 INSIDER_SELLS: dict[str, Any] = {"insider": True, "conduct": ["sell"]}
@@ -682,6 +684,9 @@ def test_law_table_numbers() -> None:
         ("parcel", "C"),
         ("account_password", "C"),
         ("minor_info", "C"),
+        ("biometric", "B"),  # SPC Guiding Case No. 192: face data under Art. 5(1)(4)
+        ("real_estate", "B"),  # 检例第140号: owner data as transaction information
+        ("vehicle", "C"),  # (2019)川0823刑初51号
         ("other", "C"),
     ],
 )
@@ -697,3 +702,71 @@ def test_every_data_type_has_exactly_one_category() -> None:
     law = load_law_table()
     mapped = [t for c in law.categories for t in c.data_types]
     assert sorted(mapped) == sorted(DataType)
+
+
+def test_the_digest_follows_the_numbers_and_the_readings(tmp_path: Any) -> None:
+    from features.law.table import clear_cache
+
+    law = load_law_table(readings={})
+    assert len(law.digest) == 12
+    assert load_law_table(readings={}).digest == law.digest  # stable
+    assert load_law_table(readings={"vehicle": "C"}).digest == law.digest  # the default reading is no change
+    assert load_law_table(readings={"vehicle": "A"}).digest != law.digest
+    changed = tmp_path / "law.toml"
+    text = (Path(__file__).resolve().parents[1] / "features/law/law_2017.toml").read_text("utf-8")
+    changed.write_text(text.replace("serious_gains_yuan = 5000 ", "serious_gains_yuan = 6000 "), "utf-8")
+    try:
+        other = load_law_table(changed, readings={})
+        assert other.serious_gains_yuan == 6000
+        assert other.digest != law.digest
+    finally:
+        clear_cache()
+
+
+def test_readings_move_a_contested_type_and_only_to_an_allowed_category() -> None:
+    law = load_law_table(readings={"vehicle": "a"})
+    assert law.category_of(DataTypeEnum("vehicle")).name == "A"
+    assert law.readings[DataTypeEnum("vehicle")] == "A"
+    with pytest.raises(ValueError, match="the table allows C, A"):
+        load_law_table(readings={"vehicle": "B"})
+    with pytest.raises(ValueError, match="not a contested data type"):
+        load_law_table(readings={"credit": "C"})
+    with pytest.raises(ValueError, match="not a data type"):
+        load_law_table(readings={"cars": "A"})
+
+
+def test_readings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPOSURE_LAW_READINGS", "vehicle=A, biometric=C")
+    law = load_law_table()
+    assert law.readings[DataTypeEnum("vehicle")] == "A"
+    assert law.readings[DataTypeEnum("biometric")] == "C"
+    assert band_of(records_total=600, data_types=["vehicle"]).band is ESPECIALLY
+    monkeypatch.setenv("EXPOSURE_LAW_READINGS", "vehicle")
+    with pytest.raises(ValueError, match="expected data_type=CATEGORY"):
+        load_law_table()
+
+
+def test_a_contested_default_must_be_the_listed_category(tmp_path: Any) -> None:
+    from features.law.table import clear_cache
+
+    text = (Path(__file__).resolve().parents[1] / "features/law/law_2017.toml").read_text("utf-8")
+    bad = tmp_path / "law.toml"
+    bad.write_text(
+        text.replace('question = "vehicle', 'question = "vehicle').replace(
+            'default = "C"\ndefault_basis = "剑阁县', 'default = "A"\ndefault_basis = "剑阁县'
+        ),
+        "utf-8",
+    )
+    try:
+        with pytest.raises(ValueError, match="vehicle is listed under category C but its contested default is A"):
+            load_law_table(bad, readings={})
+    finally:
+        clear_cache()
+
+
+def test_every_answer_names_the_law_it_used() -> None:
+    result = band_of(records_total=10)
+    assert result.law is not None
+    law = load_law_table()
+    assert (result.law.version, result.law.digest) == (law.version, law.digest)
+    assert result.law.readings["biometric"] == "B"
