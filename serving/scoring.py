@@ -246,7 +246,7 @@ class LocalScorer:
         probation = self.champions.models["probation"].estimator
         assert isinstance(custodial, OutcomeRegressor) and isinstance(fine, OutcomeRegressor)
         assert isinstance(probation, ProbationClassifier)
-        bands = [statutory_band(c) for c in cases]
+        bands = [statutory_band(c, contested=False) for c in cases]  # no answer text
         feats = custodial.featurizer_.transform_cases(cases, bands)
         c_est = custodial.estimate_prepared(cases, bands, feats, threshold=CUSTODIAL_THRESHOLD_MONTHS)
         f_est = fine.estimate_prepared(cases, bands, feats)

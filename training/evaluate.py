@@ -53,7 +53,10 @@ class CVResult:
 
 def _bands(data: TargetData) -> NDArray[Any]:
     return np.asarray(
-        [statutory_band(c).band.value if isinstance(c, CriminalCase) else c.proceeding for c in data.cases],
+        [
+            statutory_band(c, contested=False).band.value if isinstance(c, CriminalCase) else c.proceeding
+            for c in data.cases
+        ],
         dtype=object,
     )
 

@@ -129,7 +129,7 @@ def criminal_row(rng: Rng, case_id: str) -> dict[str, Any]:
         shares = [b - a for a, b in zip([0.0, *cuts], [*cuts, 1.0], strict=True)]
         facts["records_by_type"] = {t: int(records * s) for t, s in zip(data_types, shares, strict=True)}
     case = CriminalCase.model_validate(facts)
-    band = statutory_band(case)
+    band = statutory_band(case, contested=False)
     facts.update(_criminal_outcome(rng, case, band.band, band.custodial_range_months, gains))
     return facts
 

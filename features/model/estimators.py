@@ -133,7 +133,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     def _prepare(self, X: CaseInput) -> tuple[list[CaseModel], list[BandResult | None], NDArray[np.float64]]:
         cases = as_cases(X, default_proceeding=TARGET_KIND[self.target])
         bands: list[BandResult | None] = [
-            statutory_band(c) if isinstance(c, CriminalCase) else None for c in cases
+            statutory_band(c, contested=False) if isinstance(c, CriminalCase) else None for c in cases
         ]
         feats = self.featurizer_.transform_cases(
             cases, [b for b in bands if b is not None] if TARGET_KIND[self.target] == "criminal" else None
@@ -408,7 +408,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         bands: Sequence[BandResult] | None = None,
     ) -> NDArray[np.float64]:
         """P(probation) per case, shape (n,); ``bands`` (the cases' statutory bands) saves recomputing them."""
-        bands = list(bands) if bands is not None else [statutory_band(c) for c in cases]
+        bands = list(bands) if bands is not None else [statutory_band(c, contested=False) for c in cases]
         if self.model_ is None:
             points = (
                 custodial_months

@@ -75,7 +75,7 @@ def _common(case: CaseModel) -> dict[str, float]:
 
 def criminal_features(case: CriminalCase, band: BandResult | None = None) -> dict[str, float]:
     """Features of one criminal case (see module docstring for units)."""
-    band = band or statutory_band(case)
+    band = band or statutory_band(case, contested=False)  # contested readings are for answers, not features
     f = _common(case)
     low, high = band.records_threshold_multiple or (0.0, 0.0)
     f.update(
@@ -89,7 +89,8 @@ def criminal_features(case: CriminalCase, band: BandResult | None = None) -> dic
             "band_certain": _flag(band.band_certain),
             "band_determined": _flag(band.determined),
             "band_upper_especially": _flag(
-                band.band is Band.especially_serious or band.band_if_most_sensitive is Band.especially_serious
+                band.band is Band.especially_serious
+                or any(r.band is Band.especially_serious for r in band.readings)
             ),
             "range_low_months": band.custodial_range_months[0],
             "range_high_months": band.custodial_range_months[1],
