@@ -921,6 +921,12 @@ def _evaluate(case: CriminalCase, law: LawTable) -> BandResult:
             {h.article + h.text: h for r in readings for h in r.rules}.values(), key=lambda h: h.article
         )
     notes = list(dict.fromkeys([*engine.notes, *low.notes]))
+    in_force = law.interpretation_in_force
+    if case.year is not None and case.year < in_force.year and not low.old_law:
+        notes.append(
+            f"judgment year {case.year} precedes {law.interpretation_label} (in force {in_force.isoformat()}): its "
+            "thresholds are applied as guidance"
+        )
     if not determined:
         notes.append(
             "no record count, gains or other qualifying fact given: the band cannot be set; every reading "
