@@ -362,6 +362,11 @@ class _Engine:
                     "the band"
                 )
         sells = bool(conduct & law.insider_selling) if conduct else True
+        if insider and not sells:
+            notes.append(
+                f"insider who did not sell or provide the data: no {halving} halving (it applies to selling or "
+                "providing data obtained in the duties)"
+            )
         return [_ConductOption(art6=art6, insider=insider and sells and not art6, notes=tuple(notes))]
 
     # --- rules that do not depend on the records
