@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+_MONTHS, _DAYS = 12, 31  # not-law: the calendar
 _CN = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YEAR = r"(?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2}"
 _MONTH = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
@@ -120,7 +121,7 @@ def find_conduct_date(norm: str) -> ConductDate | None:
         day_text = m.group("d") or m.group("d_only")
         month = _cn_int(month_text) if month_text else None
         day = _cn_int(day_text) if day_text and month else None
-        if (month is not None and not 1 <= month <= 12) or (day is not None and not 1 <= day <= 31):
+        if (month is not None and not 1 <= month <= _MONTHS) or (day is not None and not 1 <= day <= _DAYS):
             continue
         previous_year = year
         date = _Date(year, month, day, m.start(), m.end())
