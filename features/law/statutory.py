@@ -261,6 +261,7 @@ class _Engine:
         types = list(dict.fromkeys(case.data_types))
         self.types = types
         self._described: dict[str, str] = {}
+        self.gains_multiples: dict[int, float | None] = {}  # per conduct option (id), set by scenarios()
         self.present = sorted({law.category_of(t) for t in types}, key=lambda c: c.serious_records) or [
             law.general
         ]
@@ -713,7 +714,8 @@ class _Engine:
         out: list[_Scenario] = []
         determined = True
         for option in self.conduct_options():
-            common, _ = self.common_hits(option)
+            common, gains_multiple = self.common_hits(option)
+            self.gains_multiples[id(option)] = gains_multiple
             records = [] if option.art6 else self.record_options(option)
             if not records and not common and self.gains is None:
                 # nothing sets the band: readings by the numbers that would
@@ -918,7 +920,7 @@ def _evaluate(case: CriminalCase, law: LawTable) -> BandResult:
     most = [s.band for s in scenarios if s.attribution == "most"]
     least = [s.band for s in scenarios if s.attribution == "least"]
     low_scenario = next(s for s in scenarios if s.band is low.band)
-    _, gains_multiple = engine.common_hits(low_scenario.conduct)
+    gains_multiple = engine.gains_multiples.get(id(low_scenario.conduct))
     if band_certain:
         rules = low.rules
     else:
