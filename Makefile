@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python scripts/audit_deps.py
+	$(BIN)/python scripts/check_law_literals.py
 
 test: lint
 	scripts/ensure-chromium.sh

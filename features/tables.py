@@ -48,7 +48,7 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COLUMNAR_SUFFIXES = (".parquet", ".arrow", ".feather", ".ipc")  # NaN marks a missing number there
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
 TABLE_SUFFIXES = (*JSON_SUFFIXES, ".csv", ".parquet", *ARROW_SUFFIXES)
-DEFAULT_CHUNK_ROWS = 5000
+DEFAULT_CHUNK_ROWS = 5000  # not-law: rows per chunk
 KNOWN_FIELDS = frozenset(CriminalCase.model_fields) | frozenset(CivilCase.model_fields)
 _PROCEEDING_KIND = {"criminal": "criminal", "civil": "civil", "public_interest": "civil"}
 

@@ -21,7 +21,8 @@ log = logging.getLogger("exposure.serving")
 
 def unavailable(reason: str, settings: Settings) -> Response:
     """503 saying what to run; clients may retry after the next registry poll."""
-    retry = str(max(1, round(settings.reload_interval_s))) if settings.reload_interval_s > 0 else "60"
+    default_retry = "60"  # not-law: seconds
+    retry = str(max(1, round(settings.reload_interval_s))) if settings.reload_interval_s > 0 else default_retry
     return json_response(
         {"detail": reason, "command": TRAIN_COMMAND}, status_code=503, headers={"Retry-After": retry}
     )

@@ -32,7 +32,7 @@ log = logging.getLogger("exposure.serving")
 FORMAT = 2  # 2: one estimator per kind (1 held one model per target)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-PRUNE_AFTER_S = 60.0
+PRUNE_AFTER_S = 60.0  # not-law: seconds
 
 
 class CacheError(RuntimeError):

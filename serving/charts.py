@@ -26,7 +26,12 @@ from serving.form import feature_label
 # The longest custodial term of Criminal Law Art. 253-1 (especially serious: 3-7 years), from the law table: every
 # band fits on one axis.
 AXIS_MONTHS = max(high for _, high in load_law_table().ranges.values())
-MONTH_TICKS = (0, 6, 12, 24, 36, 48, 60, 72, 84)  # detention ends at 6 (Art. 42), probation at 36 (Art. 72)
+# a tick where detention ends (Criminal Law Art. 42) and every year up to the axis' end
+MONTH_TICKS = (
+    0,
+    int(load_law_table().detention_months[1]),
+    *range(12, int(AXIS_MONTHS) + 1, 12),
+)  # not-law: a year
 
 COLOURS = {
     "track": "#eef0f3",
@@ -45,10 +50,10 @@ WIDTH, LEFT, RIGHT, HEIGHT = 640, 24.0, 616.0, 74
 TRACK_Y, TRACK_H = 22, 18
 INTERVAL_Y, INTERVAL_H = 26, 10
 POINT_TIP_Y, POINT_TOP_Y, POINT_HALF_W, POINT_LINE_END = 16, 8, 6, 46
-TICK_Y1, TICK_Y2, TICK_LABEL_Y = 40, 46, 60
+TICK_Y1, TICK_Y2, TICK_LABEL_Y = 40, 46, 60  # not-law: pixels
 MIN_BAR_W = 2.0  # a zero-width interval or legal range is still visible
 GAUGE_W, GAUGE_H = 300, 14
-DRIVER_W, DRIVER_LABEL_W, DRIVER_ROW, DRIVER_BAR_H, DRIVER_VALUE_ROOM = 640, 300, 22, 14, 60
+DRIVER_W, DRIVER_LABEL_W, DRIVER_ROW, DRIVER_BAR_H, DRIVER_VALUE_ROOM = 640, 300, 22, 14, 60  # not-law: pixels
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
 """Examples of every request and response body, shown in the OpenAPI document (/docs).
 
 The answers are real outputs of a champion trained on the seed data (trimmed to two similar cases and three
-drivers); the cases are the repository's seeds/examples.
+drivers); the cases are the repository's seeds/examples. The statutory part is computed by the engine from the
+example case, so it always shows the law table in force (features/law/law_2017.toml).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from features.law.schema import CriminalCase
+from features.law.statutory import load_law_table, statutory_band
 
 CRIMINAL_CASE: dict[str, Any] = {
     "case_id": "demo-1",
@@ -40,45 +44,24 @@ CIVIL_CASE: dict[str, Any] = {
     "defendant_type": "individual",
     "claim_type": "public_interest",
     "year": 2022,
-    "claimed_yuan": 500000,
+    "claimed_yuan": 500000,  # not-law: the example's claim
 }
+
+_STATUTORY: dict[str, Any] = statutory_band(
+    CriminalCase.model_validate(CRIMINAL_CASE), load_law_table(readings={})
+).model_dump(mode="json")
 
 CRIMINAL_ANSWER: dict[str, Any] = {
     "case_id": "demo-1",
     "band": "especially_serious",
-    "statutory": {
-        "band": "especially_serious",
-        "band_certain": True,
-        "determined": True,
-        "band_if_most_sensitive": None,
-        "band_if_least_sensitive": None,
-        "rules": [
-            {
-                "article": "Interp. 2017 Art. 5(2)(3) [10x 5(1)(5) + 5(1)(8)]",
-                "band": "especially_serious",
-                "text": "30,000 records of category C (other personal information) (insider: "
-                "thresholds x0.5, Art. 5(1)(8)) >= 25,000 = especially_serious",
-                "value": 30000.0,
-                "threshold": 25000.0,
-            },
-            {
-                "article": "Interp. 2017 Art. 5(1)(7) + 5(1)(8)",
-                "band": "serious",
-                "text": "illegal gains 18,000 yuan (insider: thresholds x0.5, Art. 5(1)(8)) >= 2,500 = serious",
-                "value": 18000.0,
-                "threshold": 2500.0,
-            },
-        ],
-        "records_threshold_multiple": [12.48, 12.48],
-        "gains_threshold_multiple": 7.2,
-        "custodial_range_months": [36.0, 84.0],
-        "probation_possible": True,
-        "exemption_possible": False,
-        "fine_mandatory": True,
-        "fine_guideline_yuan": [18000.0, 90000.0],
-        "notes": [],
+    "statutory": _STATUTORY,
+    "custodial_months": {
+        "point": 36.0,  # not-law: a model's output for the example case
+        "low": 36.0,  # not-law: a model's output for the example case
+        "high": 84.0,  # not-law: a model's output for the example case
+        "level": 0.8,
+        "legal_range": _STATUTORY["custodial_range_months"],
     },
-    "custodial_months": {"point": 36.0, "low": 36.0, "high": 84.0, "level": 0.8, "legal_range": [36.0, 84.0]},
     "p_custodial_le_36_months": 0.472,
     "probation_probability": 0.237,
     "fine_yuan": {
@@ -90,7 +73,7 @@ CRIMINAL_ANSWER: dict[str, Any] = {
         "multiple_of_gains": {"point": 2.78, "low": 0.43, "high": 56.95},
     },
     "drivers": [
-        {"feature": "range_low_months", "contribution_months": 3.673, "value": 36.0},
+        {"feature": "range_low_months", "contribution_months": 3.673, "value": 36.0},  # not-law: a model's output
         {"feature": "guilty_plea", "contribution_months": 3.387, "value": 1.0},
         {"feature": "cat_B", "contribution_months": 2.539, "value": 1.0},
     ],
@@ -103,7 +86,7 @@ CRIMINAL_ANSWER: dict[str, Any] = {
             "court": "江苏省淮安市淮阴区人民法院",
             "year": None,
             "outcome": {
-                "custodial_months": 36.0,
+                "custodial_months": 36.0,  # not-law: a real case's outcome
                 "penalty": "imprisonment",
                 "probation_months": 48.0,
                 "fine_yuan": 30000.0,
@@ -165,7 +148,7 @@ CRIMINAL_ANSWER: dict[str, Any] = {
 CIVIL_ANSWER: dict[str, Any] = {
     "case_id": "demo-civil-1",
     "proceeding": "public_interest",
-    "awarded_total_yuan": {"point": 87440.0, "low": 40.0, "high": 500000.0, "level": 0.8},
+    "awarded_total_yuan": {"point": 87440.0, "low": 40.0, "high": 500000.0, "level": 0.8},  # not-law: model output
     "award_to_claim_ratio": {"point": 0.175, "low": 0.0, "high": 1.0},
     "drivers": [
         {"feature": "victim_minors", "contribution_yuan": 32665.947, "value": 1.0},

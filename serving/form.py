@@ -31,6 +31,7 @@ from features.law.vocab import (
 )
 
 Kind = Literal["int", "money", "text", "bool", "choice", "multi", "by_type"]
+_LAW = load_law_table(readings={})  # the labels' numbers; answers carry the digest of the table they used
 
 # value -> (English, 中文) for every vocabulary word the form offers
 VOCAB: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
@@ -205,6 +206,15 @@ SALES = _f("sales_yuan", "Sales turnover", "销售金额", "money", unit="yuan �
 DOWNSTREAM = _f("downstream_use", "Downstream use", "下游用途", "choice", vocab=DownstreamUse)
 CASE_ID = _f("case_id", "Your reference", "案件编号/备注", "text", help="Printed on the report; not used.")
 YEAR = _f("year", "Year of judgment", "判决年份", "int", placeholder="e.g. 2024")
+CONDUCT_DATE = _f(
+    "conduct_date",
+    "Date of the last act",
+    "最后行为日期",
+    "text",
+    placeholder="e.g. 2019-06 or 2019-06-30",
+    help=f"YYYY-MM-DD, YYYY-MM or YYYY. A last act before {_LAW.amendment_ix_in_force.isoformat()} (Amendment IX) "
+    f"is judged under the old Art. 253-1: at most {_LAW.old_law_range[1]:g} months (Criminal Law Art. 12).",
+)
 PROVINCE = _f("province", "Province", "省份", "text")
 COURT = _f("court", "Court", "法院", "text")
 
@@ -231,6 +241,13 @@ CRIMINAL_GROUPS: tuple[tuple[str, str, tuple[FormField, ...]], ...] = (
             ),
             _f("restitution", "Returned the gains / compensated", "退赃退赔", "bool"),
             _f("recidivist", "Recidivist", "累犯", "bool", help="Criminal Law Art. 65: no probation"),
+            _f(
+                "ringleader",
+                "Ringleader of a criminal group",
+                "犯罪集团首要分子",
+                "bool",
+                help="Criminal Law Art. 74: no probation",
+            ),
             _f("unit_crime", "Unit (corporate) crime", "单位犯罪", "bool"),
             _f("attempt", "Attempt only", "未遂", "bool", help="Criminal Law Art. 23"),
         ),
@@ -279,11 +296,13 @@ CRIMINAL_GROUPS: tuple[tuple[str, str, tuple[FormField, ...]], ...] = (
                 "Bought general data for a lawful business",
                 "为合法经营活动购买一般信息",
                 "bool",
-                help="Art. 6: serious only from 50,000 yuan of gains",
+                help=f"Art. 6: buying or receiving general data for a lawful business is serious only from "
+                f"{_LAW.lawful_business_serious_yuan:,.0f} yuan of profit; scraping, hacking or reselling is judged "
+                "under Art. 5",
             ),
         ),
     ),
-    ("Case", "案件信息", (CASE_ID, YEAR, PROVINCE, COURT)),
+    ("Case", "案件信息", (CASE_ID, YEAR, CONDUCT_DATE, PROVINCE, COURT)),
 )
 
 CIVIL_GROUPS: tuple[tuple[str, str, tuple[FormField, ...]], ...] = (
@@ -392,7 +411,8 @@ def _choices(field: FormField) -> list[dict[str, str]]:
             item["hint"] = f"{category.name} · {category.serious_records:,}"
             item["title"] = (
                 f"Category {category.name} (Interp. 2017 Art. 5(1)({category.item})): "
-                f"{category.serious_records:,} records = serious, 10x = especially serious; insiders half"
+                f"{category.serious_records:,} records = serious, {law.especially_multiplier:g}x = especially "
+                f"serious; insiders x{law.insider_multiplier:g}"
             )
         out.append(item)
     return out
@@ -423,8 +443,22 @@ def form_spec() -> dict[str, Any]:
                 out_fields.append(entry)
             out_groups.append({"title": f"{en} ({zh})", "fields": out_fields})
         kinds[kind] = {"groups": out_groups}
+    law = load_law_table()
     return {
         "kinds": kinds,
+        "law": {
+            # the page draws with these (serving/static/app.js): no legal number is written in the script
+            "version": law.version,
+            "digest": law.digest,
+            "axis_months": law.ranges[Band.especially_serious][1],
+            "axis_ticks_months": [
+                0,
+                law.detention_months[1],
+                *range(12, int(law.ranges[Band.especially_serious][1]) + 1, 12),  # not-law: a tick a year
+            ],
+            "probation_max_months": law.probation_max_months,
+            "fine_gains_multiple": list(law.fine_gains_multiple),
+        },
         "bands": {k: bilingual(v) for k, v in BANDS.items()},
         "features": {
             name: feature_label(name)

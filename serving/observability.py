@@ -114,7 +114,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
+        status = 500  # not-law: HTTP status
         started = False
 
         async def send_wrapper(message: Message) -> None:
@@ -130,7 +130,7 @@ class ObservabilityMiddleware:
             if type(exc).__module__ == "starlette.middleware.body_limit":
                 status = 413  # the body limit's own signals: it answers 413 further out
                 raise
-            status = 500
+            status = 500  # not-law: HTTP status
             frames = traceback.extract_tb(exc.__traceback__)
             where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
             log.error("unhandled %s at %s (message withheld: it may quote input)", type(exc).__name__, where)
@@ -139,7 +139,7 @@ class ObservabilityMiddleware:
                 await send(
                     {
                         "type": "http.response.start",
-                        "status": 500,
+                        "status": 500,  # not-law: HTTP status
                         "headers": [(b"content-type", b"application/json"), (b"content-length", b"27")],
                     }
                 )

@@ -16,6 +16,8 @@ from features.law.statutory import BandResult
 from features.text.facts import Extraction
 from serving import examples
 
+MAX_FACTS_CHARS = 50_000  # not-law: the longest fact text accepted
+
 
 def _examples(*items: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(items)})
@@ -170,7 +172,9 @@ class CriminalEstimate(BaseModel):
     band: str = Field(description="Statutory band: none | serious | especially_serious")
     statutory: BandResult = Field(description="The band and the rules of Interp. 2017 that set it")
     custodial_months: CustodialMonths
-    p_custodial_le_36_months: float = Field(description="P(custodial term <= 36 months): probation possible")
+    p_custodial_le_36_months: float = Field(
+        description="P(custodial term at most the probation limit of Criminal Law Art. 72): probation possible"
+    )
     probation_probability: float
     fine_yuan: FineYuan
     drivers: list[CriminalDriver] = Field(description="Largest signed contributions to custodial_months.point")
@@ -212,7 +216,9 @@ class FactsText(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"facts": FACTS_EXAMPLE}]})
 
-    facts: str = Field(min_length=1, max_length=50_000, description="Fact description or judgment text (Chinese)")
+    facts: str = Field(
+        min_length=1, max_length=MAX_FACTS_CHARS, description="Fact description or judgment text (Chinese)"
+    )
 
 
 class FactsRequest(BaseModel):
@@ -224,7 +230,9 @@ class FactsRequest(BaseModel):
         json_schema_extra={"examples": [{"facts": FACTS_EXAMPLE, "case": {"year": 2024}}]},
     )
 
-    facts: str = Field(min_length=1, max_length=50_000, description="Fact description or judgment text (Chinese)")
+    facts: str = Field(
+        min_length=1, max_length=MAX_FACTS_CHARS, description="Fact description or judgment text (Chinese)"
+    )
     case: dict[str, Any] | None = Field(None, description="Case fields that override what is read from the text")
 
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     reload_interval_s: float = Field(
         30.0, ge=0, description="How often to look for a new champion in the registry (0: never)"
     )
-    similar_k: int = Field(5, ge=0, le=50, description="Similar real cases returned per estimate")
+    similar_k: int = Field(5, ge=0, le=50, description="Similar real cases returned per estimate")  # not-law: cap
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     workers: int = Field(1, ge=1, le=64)

@@ -185,3 +185,123 @@ def test_data_summary_of_a_file_reports_skipped_rows(exposure: list[str], tmp_pa
     assert f"{path}:2" in proc.stderr
     assert "records_total" in proc.stderr
     assert SECRET not in proc.stderr
+
+
+# --- readings, contested readings and the law table (Interp. 2017 Arts. 5-6, law_2017.toml [contested])
+
+
+def test_band_leads_with_the_readings_when_uncertain(exposure: list[str]) -> None:
+    # 1,800 records of identity + credit, not split: especially serious if at least 487 are credit
+    # (x/50 + (1,800 - x)/5,000 >= 10), serious from 33, none below
+    proc = run(
+        exposure, "band", "-", stdin=json.dumps({"records_total": 1800, "data_types": ["identity", "credit"]})
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert list(out)[:3] == ["band_certain", "determined", "readings"]
+    assert out["band"] == "none" and out["band_certain"] is False
+    assert [r["band"] for r in out["readings"]] == ["especially_serious", "serious", "none"]
+    first = out["readings"][0]
+    assert first["custodial_range_months"] == [36.0, 84.0] and first["fine_mandatory"] is True
+    assert "at least 487 of the 1,800 records are category A (credit)" in first["condition"]
+    assert first["case_update"] == {"records_by_type": {"credit": 1800}}
+    assert out["deciding_facts"] == ["records_by_type"]
+    # the top level belongs to the band's (none) reading: no mandatory fine
+    assert out["fine_mandatory"] is False
+    assert len(out["law"]["digest"]) == 12
+
+
+def test_band_text_says_the_readings_in_plain_words(exposure: list[str]) -> None:
+    proc = run(
+        exposure,
+        "band",
+        "-",
+        "--text",
+        stdin=json.dumps({"records_total": 600, "data_types": ["whereabouts", "lodging"]}),
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Band: UNCERTAIN: especially_serious / serious")
+    assert lines[1] == "Decided by: records_by_type"
+    assert lines[2].startswith("1. especially_serious: 36-84 months, fine mandatory")
+    assert any(line.startswith("Law table: law-2017") for line in lines)
+
+
+def test_band_reading_option_chooses_a_contested_reading(exposure: list[str]) -> None:
+    case = json.dumps({"records_total": 6000, "data_types": ["vehicle"], "conduct": ["sell"]})
+    default = json.loads(run(exposure, "band", "-", stdin=case).stdout)
+    # vehicle data: general information by default (5,000 = serious); as property information 6,000 >= 500 x 10
+    assert default["band"] == "serious"
+    assert default["contested"][0]["other_category"] == "A"
+    assert default["contested"][0]["band_under_other"] == "especially_serious"
+    chosen = json.loads(run(exposure, "band", "-", "--reading", "vehicle=A", stdin=case).stdout)
+    assert chosen["band"] == "especially_serious"
+    assert chosen["law"]["readings"]["vehicle"] == "A"
+    assert chosen["law"]["non_default_readings"] == ["vehicle"]
+    assert chosen["law"]["digest"] != default["law"]["digest"]
+    assert chosen["contested"][0]["band_under_other"] == "serious"
+
+
+def test_band_reading_from_the_environment(exposure: list[str]) -> None:
+    case = json.dumps({"records_total": 6000, "data_types": ["vehicle"], "conduct": ["sell"]})
+    env = {**os.environ, "EXPOSURE_LAW_READINGS": "vehicle=A", "NO_COLOR": "1", "COLUMNS": "250"}
+    proc = subprocess.run(
+        [*exposure, "band", "-"], input=case, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["band"] == "especially_serious"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("vehicle=Z", "the table allows C, A"),
+        ("contact=A", "not a contested data type"),
+        ("vehicle", "expected data_type=CATEGORY"),
+    ],
+)
+def test_band_refuses_a_bad_reading(exposure: list[str], value: str, says: str) -> None:
+    proc = run(exposure, "band", "-", "--reading", value, stdin=json.dumps({"records_total": 10}))
+    assert proc.returncode != 0
+    assert says in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_import_shared_labels_authority(exposure: list[str], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    seeds = tmp_path / "seeds"
+    (seeds / "cases").mkdir(parents=True)
+    (seeds / "cases" / "authority.toml").write_text(
+        '[cases.lib1]\nauthority = "case_library"\nevidence = "the source page gives an 入库编号"\n',
+        encoding="utf-8",
+    )
+    rows = [
+        {"case_id": "gc1", "source_title": "某某案 (= 最高法指导性案例193号)", "records_total": 10},
+        {"case_id": "spp1", "source_title": "检例第140号 柯某侵犯公民个人信息案", "records_total": 10},
+        {"case_id": "lib1", "source_url": "http://example.org/a", "records_total": 10},
+        {"case_id": "pub1", "source_url": "http://example.org/b", "records_total": 10},
+    ]
+    (shared / "criminal.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8"
+    )
+    (shared / "civil.jsonl").write_text(json.dumps({"case_id": "c1", "proceeding": "civil"}) + "\n", "utf-8")
+    env = {**os.environ, "EXPOSURE_SEEDS_DIR": str(seeds), "NO_COLOR": "1", "COLUMNS": "250"}
+    proc = subprocess.run(
+        [*exposure, "data", "import-shared", "--shared", str(shared)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in (seeds / "cases" / "criminal.jsonl").read_text("utf-8").splitlines()]
+    assert {r["case_id"]: r["authority"] for r in out} == {
+        "gc1": "guiding_case",
+        "spp1": "procuratorate_guiding",
+        "lib1": "case_library",
+        "pub1": "published",
+    }
+    civil = json.loads((seeds / "cases" / "civil.jsonl").read_text("utf-8"))
+    assert "authority" not in civil  # no source: no label

@@ -6,6 +6,7 @@ Every threshold is tested one record / one yuan below and at the threshold. Expe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from features.law.schema import CriminalCase, parse_case
 from features.law.statutory import BandResult, RuleHit, load_law_table, statutory_band
 from features.law.vocab import Band
+from features.law.vocab import DataType as DataTypeEnum
 
 NONE, SERIOUS, ESPECIALLY = Band.none, Band.serious, Band.especially_serious
 INSIDER_SELLS: dict[str, Any] = {"insider": True, "conduct": ["sell"]}
@@ -147,7 +149,8 @@ EDGES: list[tuple[str, dict[str, Any], Band, str | None, float | None]] = [
         "Interp. 2017 Art. 5(2)(3) [10x 5(1)(7) + 5(1)(8)]",
         25000,
     ),
-    # Insider halving applies to selling, providing or leaking, or when the conduct is not given
+    # Insider halving applies to selling, providing or leaking (an insider whose conduct is not given: see
+    # test_insider_with_unknown_conduct_gives_both_readings)
     (
         "insider provides",
         {"records_total": 25, "data_types": ["credit"], "insider": True, "conduct": ["provide"]},
@@ -158,13 +161,6 @@ EDGES: list[tuple[str, dict[str, Any], Band, str | None, float | None]] = [
     (
         "insider leaks",
         {"records_total": 25, "data_types": ["credit"], "insider": True, "conduct": ["leak"]},
-        SERIOUS,
-        "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
-        25,
-    ),
-    (
-        "insider, conduct unknown",
-        {"records_total": 25, "data_types": ["credit"], "insider": True},
         SERIOUS,
         "Interp. 2017 Art. 5(1)(3) + 5(1)(8)",
         25,
@@ -309,17 +305,30 @@ def test_mixed_types_insider_pro_rata() -> None:
     assert band_of(records_by_type={"credit": 14, "lodging": 100}, **INSIDER_SELLS).band is NONE
 
 
-def test_records_not_split_by_type_count_as_category_c() -> None:
+def test_records_not_split_by_type_may_belong_to_any_listed_category() -> None:
+    # 5,200 records, 100 of them lodging (B), the other 5,100 not split: they may be lodging too, or other data
+    # (C). As C: 100/500 + 5,100/5,000 = 1.22, and 5,100 >= 5,000 alone (Art. 5(1)(5)): serious. As lodging: 5,200
+    # lodging >= 10 x 500: especially serious. Pro rata, 10x is reached once x of the 5,100 are lodging with
+    # 0.2 + x/500 + (5,100 - x)/5,000 >= 10, i.e. x >= 4,877.8: at least 4,878.
     result = band_of(records_total=5200, records_by_type={"lodging": 100})
-    # 100/500 + 5,100/5,000 = 1.22; category C alone is already serious
     assert result.band is SERIOUS
-    assert only_rule(result).article == "Interp. 2017 Art. 5(1)(5)"
-    assert only_rule(result).value == 5100
-    assert any("not split by type" in n for n in result.notes)
+    assert result.band_certain is False
+    assert [r.band for r in result.readings] == [ESPECIALLY, SERIOUS]
+    especially, serious = result.readings
+    assert especially.condition.startswith(
+        "if at least 4,878 of the 5,100 records not split by type are category B"
+    )
+    assert especially.deciding_facts == ["records_by_type"]
+    assert especially.case_update == {"records_by_type": {"lodging": 5200}}
+    assert serious.case_update == {"records_by_type": {"lodging": 100, "other": 5100}}
+    assert [r.article for r in serious.rules] == ["Interp. 2017 Art. 5(1)(5)"]
+    assert serious.rules[0].value == 5100
+    assert result.custodial_range_months == (0.0, 36.0)  # the serious reading's range
 
 
 def test_records_total_with_several_categories_is_uncertain() -> None:
-    # 100 records, credit (A: 50) or identity (C: 5,000): serious if all credit, none if all identity
+    # 100 records, credit (A: 50) or identity (C: 5,000). x credit records reach the threshold pro rata when
+    # x/50 + (100 - x)/5,000 >= 1, i.e. x >= 49.5: at least 50 of them (49 credit + 51 identity = 0.9902).
     result = band_of(records_total=100, data_types=["credit", "identity"])
     assert result.band_certain is False
     assert result.determined is True
@@ -327,21 +336,32 @@ def test_records_total_with_several_categories_is_uncertain() -> None:
     assert result.band_if_least_sensitive is NONE
     assert result.band is NONE  # the lower one is reported
     assert result.custodial_range_months == (0.0, 36.0)
+    assert result.fine_mandatory is False
     assert result.records_threshold_multiple == pytest.approx((0.02, 2.0))
     rule = only_rule(result)
     assert rule.article == "Interp. 2017 Art. 5(1)(3)"
-    assert rule.text.startswith("[if all records are in the most sensitive category]")
+    assert rule.text.startswith("[if at least 50 of the 100 records are category A (credit)]")
+    assert [r.band for r in result.readings] == [SERIOUS, NONE]
+    assert result.readings[1].condition.startswith("if fewer than 50 of the 100 records are category A (credit)")
     assert any("lower band is reported" in n for n in result.notes)
 
 
 def test_records_total_uncertain_between_serious_and_especially_serious() -> None:
-    # 600 records: whereabouts (A: 10 x 50 = 500) or lodging (B: 500): especially serious or serious
+    # 600 records: whereabouts (A: 10 x 50 = 500) or lodging (B: 500). 10x pro rata: x/50 + (600 - x)/500 >= 10,
+    # x >= 488.9: at least 489 whereabouts records.
     result = band_of(records_total=600, data_types=["whereabouts", "lodging"])
     assert result.band_certain is False
     assert result.band_if_most_sensitive is ESPECIALLY
     assert result.band_if_least_sensitive is SERIOUS
     assert result.band is SERIOUS
-    assert result.custodial_range_months == (0.0, 84.0)  # low of serious to high of especially serious
+    # the top level belongs to the band's reading: serious, 0-36 months, fine optional
+    assert result.custodial_range_months == (0.0, 36.0)
+    assert result.fine_mandatory is False
+    especially, serious = result.readings
+    assert (especially.band, serious.band) == (ESPECIALLY, SERIOUS)
+    assert especially.custodial_range_months == (36.0, 84.0)
+    assert especially.fine_mandatory is True
+    assert "at least 489 of the 600 records are category A (whereabouts)" in especially.condition
     assert {r.article for r in result.rules} == {
         "Interp. 2017 Art. 5(2)(3) [10x 5(1)(3)]",
         "Interp. 2017 Art. 5(1)(4)",
@@ -366,9 +386,14 @@ LAWFUL_BUYER: dict[str, Any] = {
 
 
 def test_lawful_business_buyer_records_do_not_set_the_band() -> None:
+    # Art. 6(1): only the profit (or re-offending) sets the band; with the profit unknown the band is undetermined
     result = band_of(records_total=100_000, **LAWFUL_BUYER)
     assert result.band is NONE
-    assert result.rules == []
+    assert result.determined is False
+    assert [r.band for r in result.readings] == [SERIOUS, NONE]
+    assert result.readings[0].deciding_facts == ["illegal_profit_yuan"]
+    assert [r.article for r in result.readings[0].rules] == ["Interp. 2017 Art. 6(1)(1)"]
+    assert all("5(1)(5)" not in r.article and "5(2)(3)" not in r.article for r in result.rules)
     assert any("Art. 6" in n for n in result.notes)
 
 
@@ -377,7 +402,7 @@ def test_lawful_business_buyer_profit_edges() -> None:
     result = band_of(records_total=100_000, illegal_profit_yuan=50_000, **LAWFUL_BUYER)
     assert result.band is SERIOUS
     rule = only_rule(result)
-    assert rule.article == "Interp. 2017 Art. 6(1)"
+    assert rule.article == "Interp. 2017 Art. 6(1)(1)"
     assert (rule.value, rule.threshold) == (50_000, 50_000)
     # Art. 6 has no especially serious band
     assert band_of(illegal_profit_yuan=5_000_000, **LAWFUL_BUYER).band is SERIOUS
@@ -386,7 +411,7 @@ def test_lawful_business_buyer_profit_edges() -> None:
 def test_lawful_business_buyer_reoffending() -> None:
     result = band_of(records_total=10, prior_punishment_same_conduct=True, **LAWFUL_BUYER)
     assert result.band is SERIOUS
-    assert only_rule(result).article == "Interp. 2017 Art. 6(2)"
+    assert only_rule(result).article == "Interp. 2017 Art. 6(1)(2)"
 
 
 def test_art6_does_not_cover_sensitive_data_or_sellers() -> None:
@@ -432,15 +457,20 @@ def test_flag_alone_determines_the_band() -> None:
 # --- legal consequences -----------------------------------------------------------------------------------------
 
 
-def test_undetermined_case_spans_the_whole_article() -> None:
+def test_undetermined_case_gives_every_reading() -> None:
     result = band_of(data_types=["identity"], conduct=["sell"])
     assert result.determined is False
     assert result.band_certain is False
     assert result.band is NONE
-    assert result.rules == []
-    assert result.custodial_range_months == (0.0, 84.0)
+    assert [r.band for r in result.readings] == [ESPECIALLY, SERIOUS, NONE]
+    assert [r.custodial_range_months for r in result.readings] == [(36.0, 84.0), (0.0, 36.0), (0.0, 36.0)]
+    assert result.custodial_range_months == (0.0, 36.0)  # the none reading's
     assert result.probation_possible is True
     assert result.fine_guideline_yuan is None
+    # the thresholds of the data type given (identity: category C, 5,000 / 50,000)
+    assert "5,000-49,999" in result.readings[1].condition
+    assert "50,000 or more" in result.readings[0].condition
+    assert result.readings[1].case_update == {"records_total": 15000}
 
 
 def test_below_every_threshold_keeps_the_catch_all_range() -> None:
@@ -470,18 +500,35 @@ def test_no_mitigation_keeps_the_floor() -> None:
     assert not any("Art. 63" in n for n in result.notes)
 
 
-def test_before_2016_the_old_article_caps_the_range() -> None:
-    # conduct before Amendment IX: old Art. 253-1, up to 3 years or detention, fine optional
+def test_judgment_before_2016_without_conduct_date_is_old_law() -> None:
+    # no conduct date: a judgment before 2016 implies conduct before Amendment IX (2015-11-01): old Art. 253-1,
+    # up to 3 years or detention, fine optional (Criminal Law Art. 12)
     result = band_of(records_total=500, data_types=["credit"], year=2015)
     assert result.band is ESPECIALLY
+    assert result.old_law is True
     assert result.custodial_range_months == (0.0, 36.0)
     assert result.fine_mandatory is False
     assert result.probation_possible is True
     assert any("old Art. 253-1" in n for n in result.notes)
     assert band_of(records_total=50, data_types=["credit"], year=2012).custodial_range_months == (0.0, 36.0)
     assert band_of(data_types=["credit"], year=2014).custodial_range_months == (0.0, 36.0)
-    # 2016 and later: the amended article
-    assert band_of(records_total=500, data_types=["credit"], year=2016).custodial_range_months == (36.0, 84.0)
+    # 2016 and later without a conduct date: the amended article, with a note that the conduct date decides
+    later = band_of(records_total=500, data_types=["credit"], year=2016)
+    assert later.custodial_range_months == (36.0, 84.0)
+    assert any("conduct date would decide" in n for n in later.notes)
+
+
+def test_the_conduct_date_not_the_judgment_year_decides_the_law() -> None:
+    # a 2017 judgment of conduct from 2014: the old article caps the term at 36 months
+    old = band_of(records_total=500, data_types=["credit"], year=2017, conduct_date="2014-03")
+    assert old.old_law is True
+    assert old.custodial_range_months == (0.0, 36.0)
+    assert old.fine_mandatory is False
+    # a 2015 judgment of conduct after 2015-11-01: the amended article, not capped
+    new = band_of(records_total=500, data_types=["credit"], year=2015, conduct_date="2015-11-20")
+    assert new.old_law is False
+    assert new.custodial_range_months == (36.0, 84.0)
+    assert new.fine_mandatory is True
 
 
 def test_probation() -> None:
@@ -533,8 +580,8 @@ REMORSEFUL: dict[str, Any] = {"restitution": True, "guilty_plea": True}
         ),
         pytest.param(
             {"records_total": 600, "data_types": ["whereabouts", "lodging"], **REMORSEFUL},
-            False,
-            id="possibly especially serious",
+            True,
+            id="the serious reading of a possibly especially serious case",
         ),
         pytest.param(
             {"records_total": 50, "data_types": ["credit"], "recidivist": True, **REMORSEFUL},
@@ -558,6 +605,22 @@ def test_exemption_art_10(facts: dict[str, Any], possible: bool) -> None:
     result = band_of(**facts)
     assert result.exemption_possible is possible
     assert any("Art. 10" in n for n in result.notes) is possible
+    # never under an especially serious reading (Art. 10: 不属于情节特别严重)
+    assert all(not r.exemption_possible for r in result.readings if r.band is ESPECIALLY)
+
+
+def test_insider_with_unknown_conduct_gives_both_readings() -> None:
+    # Art. 5(1)(8) halves the thresholds only for an insider who sells or provides: 25 credit records are serious
+    # if the insider sold them (25 >= 50 x 0.5), no crime on the numbers if not (25 < 50)
+    result = band_of(records_total=25, data_types=["credit"], insider=True)
+    assert result.band is NONE
+    assert result.band_certain is False
+    serious, none = result.readings
+    assert (serious.band, none.band) == (SERIOUS, NONE)
+    assert serious.insider_rule is True and none.insider_rule is False
+    assert serious.deciding_facts == ["conduct"]
+    assert serious.case_update == {"conduct": ["sell"]}
+    assert [r.article for r in serious.rules] == ["Interp. 2017 Art. 5(1)(3) + 5(1)(8)"]
 
 
 def test_outcome_fields_do_not_change_the_band() -> None:
@@ -621,6 +684,9 @@ def test_law_table_numbers() -> None:
         ("parcel", "C"),
         ("account_password", "C"),
         ("minor_info", "C"),
+        ("biometric", "B"),  # SPC Guiding Case No. 192: face data under Art. 5(1)(4)
+        ("real_estate", "B"),  # 检例第140号: owner data as transaction information
+        ("vehicle", "C"),  # (2019)川0823刑初51号
         ("other", "C"),
     ],
 )
@@ -636,3 +702,71 @@ def test_every_data_type_has_exactly_one_category() -> None:
     law = load_law_table()
     mapped = [t for c in law.categories for t in c.data_types]
     assert sorted(mapped) == sorted(DataType)
+
+
+def test_the_digest_follows_the_numbers_and_the_readings(tmp_path: Any) -> None:
+    from features.law.table import clear_cache
+
+    law = load_law_table(readings={})
+    assert len(law.digest) == 12
+    assert load_law_table(readings={}).digest == law.digest  # stable
+    assert load_law_table(readings={"vehicle": "C"}).digest == law.digest  # the default reading is no change
+    assert load_law_table(readings={"vehicle": "A"}).digest != law.digest
+    changed = tmp_path / "law.toml"
+    text = (Path(__file__).resolve().parents[1] / "features/law/law_2017.toml").read_text("utf-8")
+    changed.write_text(text.replace("serious_gains_yuan = 5000 ", "serious_gains_yuan = 6000 "), "utf-8")
+    try:
+        other = load_law_table(changed, readings={})
+        assert other.serious_gains_yuan == 6000
+        assert other.digest != law.digest
+    finally:
+        clear_cache()
+
+
+def test_readings_move_a_contested_type_and_only_to_an_allowed_category() -> None:
+    law = load_law_table(readings={"vehicle": "a"})
+    assert law.category_of(DataTypeEnum("vehicle")).name == "A"
+    assert law.readings[DataTypeEnum("vehicle")] == "A"
+    with pytest.raises(ValueError, match="the table allows C, A"):
+        load_law_table(readings={"vehicle": "B"})
+    with pytest.raises(ValueError, match="not a contested data type"):
+        load_law_table(readings={"credit": "C"})
+    with pytest.raises(ValueError, match="not a data type"):
+        load_law_table(readings={"cars": "A"})
+
+
+def test_readings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPOSURE_LAW_READINGS", "vehicle=A, biometric=C")
+    law = load_law_table()
+    assert law.readings[DataTypeEnum("vehicle")] == "A"
+    assert law.readings[DataTypeEnum("biometric")] == "C"
+    assert band_of(records_total=600, data_types=["vehicle"]).band is ESPECIALLY
+    monkeypatch.setenv("EXPOSURE_LAW_READINGS", "vehicle")
+    with pytest.raises(ValueError, match="expected data_type=CATEGORY"):
+        load_law_table()
+
+
+def test_a_contested_default_must_be_the_listed_category(tmp_path: Any) -> None:
+    from features.law.table import clear_cache
+
+    text = (Path(__file__).resolve().parents[1] / "features/law/law_2017.toml").read_text("utf-8")
+    bad = tmp_path / "law.toml"
+    bad.write_text(
+        text.replace('question = "vehicle', 'question = "vehicle').replace(
+            'default = "C"\ndefault_basis = "剑阁县', 'default = "A"\ndefault_basis = "剑阁县'
+        ),
+        "utf-8",
+    )
+    try:
+        with pytest.raises(ValueError, match="vehicle is listed under category C but its contested default is A"):
+            load_law_table(bad, readings={})
+    finally:
+        clear_cache()
+
+
+def test_every_answer_names_the_law_it_used() -> None:
+    result = band_of(records_total=10)
+    assert result.law is not None
+    law = load_law_table()
+    assert (result.law.version, result.law.digest) == (law.version, law.digest)
+    assert result.law.readings["biometric"] == "B"

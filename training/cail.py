@@ -8,7 +8,8 @@ once, line by line, and only the kept rows are buffered before being written in 
 
 Kept: cases whose accusations include a personal-information charge (非法获取公民个人信息, 出售、非法提供公民
 个人信息, 侵犯公民个人信息). Each becomes one row per defendant with the fields of
-:class:`features.law.schema.CriminalCase` (facts from :func:`features.text.facts.extract_facts`, the labelled term
+:class:`features.law.schema.CriminalCase` (facts from :func:`features.text.facts.extract_facts`, among them
+``conduct_date``, the last act, which decides the old or amended Art. 253-1 for these 2013-2018 judgments; the labelled term
 and fine from ``meta``) plus the provenance columns ``source_file`` and ``source_line``. Every other line is
 counted under the reason it was skipped.
 

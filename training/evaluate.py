@@ -156,7 +156,10 @@ class CVResult:
 def band_labels(data: TargetData) -> NDArray[Any]:
     """Statutory band (criminal, Interp. 2017 Art. 5) or proceeding (civil / public_interest) of each case."""
     return np.asarray(
-        [statutory_band(c).band.value if isinstance(c, CriminalCase) else c.proceeding for c in data.cases],
+        [
+            statutory_band(c, contested=False).band.value if isinstance(c, CriminalCase) else c.proceeding
+            for c in data.cases
+        ],
         dtype=object,
     )
 

@@ -45,7 +45,7 @@ def cn_number(n: int) -> str:
 
 
 def cn_term(months: int) -> str:
-    years, rest = divmod(months, 12)
+    years, rest = divmod(months, 12)  # not-law: synthetic test judgments
     if years and rest:
         return f"{cn_number(years)}年{cn_number(rest)}个月"
     return f"{cn_number(years)}年" if years else f"{cn_number(rest)}个月"
@@ -78,21 +78,24 @@ def _names(rng: random.Random, n: int) -> list[str]:
 
 def _sentence(rng: random.Random, name: str, records: int) -> tuple[SynthSentence, str]:
     kind = rng.random()
-    fine = rng.choice([2000, 5000, 10000, 20000, 30000, 50000])
-    if records >= 50000 and kind < 0.5:
-        months = rng.choice([36, 39, 42, 48, 54])
+    fine = rng.choice([2000, 5000, 10000, 20000, 30000, 50000])  # not-law: synthetic test judgments
+    if records >= 50000 and kind < 0.5:  # not-law: synthetic test judgments
+        months = rng.choice([36, 39, 42, 48, 54])  # not-law: synthetic test judgments
         s = SynthSentence(name, months, None, None, fine)
         return s, f"判处有期徒刑{cn_term(months)}，并处罚金人民币{cn_number(fine)}元"
     if kind < 0.2:
-        months = rng.choice([2, 3, 4, 5, 6])
+        months = rng.choice([2, 3, 4, 5, 6])  # not-law: synthetic test judgments
         low, high = probation_range_months(imprisonment=False)
-        probation = rng.choice([p for p in (3, 4, 6, 8, 12) if max(low, months) <= p <= high])
+        probation = rng.choice(
+            [p for p in (3, 4, 6, 8, 12) if max(low, months) <= p <= high]
+        )  # not-law: synthetic test judgments
         s = SynthSentence(name, None, months, probation, fine)
         return s, f"判处拘役{cn_term(months)}，缓刑{cn_term(probation)}，并处罚金人民币{cn_number(fine)}元"
-    months = rng.choice([6, 8, 10, 12, 18, 24, 30, 36])
+    months = rng.choice([6, 8, 10, 12, 18, 24, 30, 36])  # not-law: synthetic test judgments
     if rng.random() < 0.5:
         low, high = probation_range_months(imprisonment=True)
-        probation = rng.choice([p for p in (12, 18, 24, 36, 48, 60) if max(low, months) <= p <= high])
+        periods = (12, 18, 24, 36, 48, 60)  # not-law: synthetic test judgments
+        probation = rng.choice([p for p in periods if max(low, months) <= p <= high])
         s = SynthSentence(name, months, None, probation, fine)
         return s, f"判处有期徒刑{cn_term(months)}，缓刑{cn_term(probation)}，并处罚金人民币{cn_number(fine)}元"
     s = SynthSentence(name, months, None, None, fine)
@@ -103,7 +106,7 @@ def synth_judgment(seed: int, paragraphs: int = 12) -> SynthJudgment:
     """One synthetic judgment (deterministic in ``seed``); ``paragraphs`` of evidence make it a few pages long."""
     rng = random.Random(seed)
     code, place = rng.choice(_PROVINCES)
-    year = rng.randint(2018, 2024)
+    year = rng.randint(2018, 2024)  # not-law: synthetic test judgments
     number = f"（{year}）{code}0{rng.randint(100, 999)}刑初{rng.randint(1, 2000)}号"
     n = rng.choice([1, 1, 2, 3])
     names = _names(rng, n)

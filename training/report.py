@@ -21,7 +21,7 @@ def plot_predicted_vs_actual(result: CVResult, path: Path) -> None:
     y, point = result.oof["y"], result.oof["point"]
     fig, ax = plt.subplots(figsize=(5, 5))
     if result.target == "probation":
-        ax.hist([point[y == 0], point[y == 1]], bins=10, label=["no probation", "probation"])
+        ax.hist([point[y == 0], point[y == 1]], bins=10, label=["no probation", "probation"])  # not-law: bins
         ax.set_xlabel("predicted P(probation)")
         ax.legend()
     else:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import statutory_band
+from features.law.statutory import load_law_table, statutory_band
 from features.law.vocab import Band
 
 CHUNK_ROWS = 20_000
@@ -50,7 +50,15 @@ DATA_TYPES = {
     "minor_info": 1,
 }
 CONDUCT = {"sell": 5, "obtain_purchase": 4, "provide": 2, "steal_hack": 1, "scrape": 1, "use": 1}
-VICTIMS = {"general_public": 6, "customers": 2, "homeowners": 1, "students": 1, "parents": 1, "car_owners": 1}
+VICTIMS = {
+    "general_public": 6,  # not-law: a sampling weight
+    "customers": 2,
+    "homeowners": 1,
+    "students": 1,
+    "parents": 1,
+    "car_owners": 1,
+}
+LAST_YEAR = 2024  # not-law: the latest judgment year drawn
 DOWNSTREAM = {"fraud": 3, "marketing": 4, "debt_collection": 1, "other": 1}
 
 
@@ -98,22 +106,22 @@ def criminal_row(rng: Rng, case_id: str) -> dict[str, Any]:
         "group_id": case_id,
         "proceeding": "criminal",
         "province": rng.choice(PROVINCES),
-        "year": rng.randint(2017, 2024),
+        "year": rng.randint(load_law_table().interpretation_in_force.year, LAST_YEAR),
         "records_total": records,
         "data_types": data_types,
         "victim_category": _pick(rng, VICTIMS),
-        "conduct": _picks(rng, CONDUCT, _one_of(rng, (1, 2), (0.7, 0.3))),
+        "conduct": _picks(rng, CONDUCT, _one_of(rng, (1, 2), (0.7, 0.3))),  # not-law: sampling rates
         "insider": _flag(rng, 0.12),
         "illegal_profit_yuan": gains,
-        "downstream_use": _pick(rng, DOWNSTREAM) if rng.random() < 0.4 else None,
+        "downstream_use": _pick(rng, DOWNSTREAM) if rng.random() < 0.4 else None,  # not-law: sampling rate
         "n_defendants": n_defendants,
         "role": "sole" if n_defendants == 1 else _one_of(rng, ("principal", "accessory"), (0.55, 0.45)),
         "charge": "侵犯公民个人信息罪",
-        "surrender": _flag(rng, 0.15),
+        "surrender": _flag(rng, 0.15),  # not-law: sampling rate
         "truthful_confession": _flag(rng, 0.75),
-        "guilty_plea": _flag(rng, 0.6, 0.3),
-        "restitution": _flag(rng, 0.45, 0.3),
-        "recidivist": _flag(rng, 0.05, 0.3),
+        "guilty_plea": _flag(rng, 0.6, 0.3),  # not-law: sampling rates
+        "restitution": _flag(rng, 0.45, 0.3),  # not-law: sampling rates
+        "recidivist": _flag(rng, 0.05, 0.3),  # not-law: sampling rates
         "synthetic": True,
     }
     if rng.random() < 0.1 and len(data_types) > 1:  # some users know the split per type
@@ -121,7 +129,7 @@ def criminal_row(rng: Rng, case_id: str) -> dict[str, Any]:
         shares = [b - a for a, b in zip([0.0, *cuts], [*cuts, 1.0], strict=True)]
         facts["records_by_type"] = {t: int(records * s) for t, s in zip(data_types, shares, strict=True)}
     case = CriminalCase.model_validate(facts)
-    band = statutory_band(case)
+    band = statutory_band(case, contested=False)
     facts.update(_criminal_outcome(rng, case, band.band, band.custodial_range_months, gains))
     return facts
 
@@ -129,7 +137,10 @@ def criminal_row(rng: Rng, case_id: str) -> dict[str, Any]:
 def _criminal_outcome(
     rng: Rng, case: CriminalCase, band: Band, legal: tuple[float, float], gains: float | None
 ) -> dict[str, Any]:
+    law = load_law_table()
     low, high = legal
+    detention_low, detention_high = law.detention_months
+    imprisonment_from = law.imprisonment_months[Band.serious][0]
     mitigation = sum(
         bool(x) for x in (case.surrender, case.guilty_plea, case.restitution, case.role == "accessory")
     )
@@ -138,22 +149,31 @@ def _criminal_outcome(
     else:
         # position in the range grows with the log of the records (and gains), shrinks with mitigation
         size = math.log10(max(case.records_total or 1, 1)) / 7 + (math.log10(gains) / 14 if gains else 0.0)
-        position = min(1.0, max(0.0, rng.gauss(0.25 + 0.5 * size - 0.07 * mitigation, 0.15)))
+        position = min(1.0, max(0.0, rng.gauss(0.25 + 0.5 * size - 0.07 * mitigation, 0.15)))  # not-law: spread
         months = round(low + position * (high - low))
-        if band == Band.serious and months == 0 and rng.random() < 0.7:
-            months = rng.randint(1, 6)  # detention rather than a fine alone
+        if band == Band.serious and months == 0 and rng.random() < 0.7:  # not-law: sampling rate
+            months = rng.randint(int(detention_low), int(detention_high))  # detention rather than a fine alone
     out: dict[str, Any] = {"prison_months": None, "detention_months": None, "probation_months": None}
-    if 0 < months < 6:
-        out["detention_months"] = float(months)
-    elif months >= 6:
+    if 0 < months < imprisonment_from:  # Criminal Law Arts. 42, 45
+        out["detention_months"] = float(min(months, detention_high))
+    elif months >= imprisonment_from:
         out["prison_months"] = float(months)
-    p_probation = 0.4 + 0.1 * mitigation - 0.01 * months
-    if 0 < months <= 36 and not case.recidivist and rng.random() < p_probation:
-        # Art. 73: at least the term; imprisonment 12-60 months, criminal detention 2-12 months
-        low_p, high_p = (12, 60) if out["prison_months"] else (2, 12)
+    p_probation = 0.4 + 0.1 * mitigation - 0.01 * months  # not-law: a synthetic rate
+    if (
+        0 < months <= law.probation_max_months
+        and not case.recidivist
+        and not case.ringleader
+        and rng.random() < p_probation
+    ):
+        # Art. 73: at least the term, within the period for imprisonment or for criminal detention
+        low_p, high_p = law.probation_period_months(imprisonment=bool(out["prison_months"]))
         out["probation_months"] = float(min(high_p, max(months, low_p) * rng.choice((1.0, 1.5, 2.0))))
-    # Interp. 2017 Art. 12: 1x-5x the gains; without gains, a fine growing with the term
-    fine = gains * rng.uniform(1.0, 5.0) if gains else 2000.0 + months * rng.lognormvariate(math.log(1500), 0.6)
+    # Interp. 2017 Art. 12: a multiple of the gains; without gains, a fine growing with the term
+    fine = (
+        gains * rng.uniform(*law.fine_gains_multiple)
+        if gains
+        else 2000.0 + months * rng.lognormvariate(math.log(1500), 0.6)  # not-law: a synthetic fine
+    )
     out["fine_yuan"] = _round_yuan(fine)
     return out
 
@@ -161,7 +181,7 @@ def _criminal_outcome(
 def civil_row(rng: Rng, case_id: str) -> dict[str, Any]:
     """One synthetic civil or public-interest judgment with a claim and an award of at most the claim."""
     public = rng.random() < 0.25
-    claimed = _round_yuan(math.exp(rng.gauss(math.log(50_000), 1.6)), 100)
+    claimed = _round_yuan(math.exp(rng.gauss(math.log(50_000), 1.6)), 100)  # not-law: a synthetic claim
     rejected = rng.random() < (0.1 if public else 0.3)
     awarded = 0.0 if rejected else _round_yuan(claimed * rng.betavariate(2.0, 4.0), 100)
     awarded = min(awarded, claimed)
@@ -170,9 +190,9 @@ def civil_row(rng: Rng, case_id: str) -> dict[str, Any]:
         "group_id": case_id,
         "proceeding": "public_interest" if public else "civil",
         "province": rng.choice(PROVINCES),
-        "year": rng.randint(2018, 2024),
+        "year": rng.randint(2018, LAST_YEAR),  # not-law: judgment years drawn
         "records_total": int(max(1, round(math.exp(rng.gauss(math.log(20_000), 2.5))))) if public else None,
-        "data_types": _picks(rng, DATA_TYPES, _one_of(rng, (1, 2), (0.6, 0.4))),
+        "data_types": _picks(rng, DATA_TYPES, _one_of(rng, (1, 2), (0.6, 0.4))),  # not-law: sampling rates
         "victim_category": _pick(rng, VICTIMS),
         "conduct": _picks(rng, CONDUCT, 1),
         "plaintiff_type": "procuratorate" if public else _one_of(rng, ("individual", "company"), (0.8, 0.2)),

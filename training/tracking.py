@@ -218,6 +218,9 @@ def current_champion(kind: str) -> dict[str, Any] | None:
     }
 
 
+MLFLOW_TEXT_LIMIT = 5000  # not-law: characters of a description or tag value MLflow keeps
+
+
 def register_champion(kind: str, run_id: str, model_uri: str, reason: str) -> str:
     """Register the run's estimator as a new version of ``exposure-<kind>`` and point ``champion`` at it."""
     client = MlflowClient()
@@ -230,8 +233,8 @@ def register_champion(kind: str, run_id: str, model_uri: str, reason: str) -> st
     # source registers a version that cannot be loaded
     model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
     version = client.create_model_version(
-        name, source=model_uri, run_id=run_id, model_id=model_id, description=reason[:5000]
+        name, source=model_uri, run_id=run_id, model_id=model_id, description=reason[:MLFLOW_TEXT_LIMIT]
     )
     client.set_registered_model_alias(name, CHAMPION_ALIAS, str(version.version))
-    client.set_tag(run_id, "promotion", reason[:5000])
+    client.set_tag(run_id, "promotion", reason[:MLFLOW_TEXT_LIMIT])
     return str(version.version)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import typer
@@ -44,7 +43,13 @@ def summary(
 def import_shared(
     shared: Path = typer.Option(Path("../shared/data/cases"), help="Folder with criminal.jsonl and civil.jsonl"),
 ) -> None:
-    """Copy the shared hand-coded cases into seeds/cases after validating every row (nothing is copied on error)."""
+    """Copy the shared hand-coded cases into seeds/cases after validating every row (nothing is copied on error),
+    each row labelled with its precedent ``authority`` (guiding_case, case_library, procuratorate_guiding,
+    published): from seeds/cases/authority.toml, else from the markers its title or case number carries."""
+    import json
+    import tomllib
+
+    from features.law.precedent import label
     from features.tables import load_jsonl, seeds_dir
 
     files = [shared / "criminal.jsonl", shared / "civil.jsonl"]
@@ -58,9 +63,29 @@ def import_shared(
         fail(f"{len(loaded.errors)} invalid rows; nothing copied")
     target = seeds_dir() / "cases"
     target.mkdir(parents=True, exist_ok=True)
+    labels_file = target / "authority.toml"
+    known = (
+        {k: str(v["authority"]) for k, v in tomllib.loads(labels_file.read_text("utf-8")).get("cases", {}).items()}
+        if labels_file.is_file()
+        else {}
+    )
+    counts: dict[str, int] = {}
     for f in files:
-        shutil.copyfile(f, target / f.name)
-    err_console.print(f"copied {len(loaded.criminal)} criminal and {len(loaded.civil)} civil rows to {target}")
+        out_lines = []
+        for line in f.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            authority = label(row, known)
+            if authority is not None and row.get("authority") is None:
+                row["authority"] = authority.value
+            counts[str(row.get("authority"))] = counts.get(str(row.get("authority")), 0) + 1
+            out_lines.append(json.dumps(row, ensure_ascii=False))
+        (target / f.name).write_text("\n".join(out_lines) + "\n", encoding="utf-8")
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    err_console.print(
+        f"copied {len(loaded.criminal)} criminal and {len(loaded.civil)} civil rows to {target} (authority: {parts})"
+    )
 
 
 @data_app.command("synth")

@@ -2,17 +2,22 @@
 
 Units are in the names: ``*_months`` are months, ``*_yuan`` are RMB yuan, ``records_*`` are pieces of
 personal information (条/组/份). Unknown is ``None``. Unknown fields, unknown vocabulary words, negative
-numbers and legally impossible outcomes (probation without a custodial term, probation over 36 months of
-imprisonment, Criminal Law Arts. 72-73) are refused with an error that names the field.
+numbers, impossible dates and legally impossible outcomes (probation without a custodial term, probation for a
+term above the limit of Criminal Law Art. 72, periods outside Art. 73, detention outside Art. 42; limits from the
+law table) are refused with an error that names the field.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+from features.law.table import load_law_table
 from features.law.vocab import (
+    Authority,
     ClaimType,
     Conduct,
     DataType,
@@ -21,6 +26,7 @@ from features.law.vocab import (
     Instance,
     PlaintiffType,
     Role,
+    SourceKind,
     VictimCategory,
 )
 
@@ -31,6 +37,25 @@ MAX_YUAN = 1e12
 NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 NonNegFloat = Annotated[float, Field(ge=0, le=MAX_YUAN)]
 Months = Annotated[float, Field(ge=0, le=300)]
+_DETENTION_MAX = load_law_table(readings={}).detention_months[1]  # Criminal Law Art. 42
+FIRST_YEAR = 1979  # the first Criminal Law (not a legal threshold: the lower bound of a plausible year)
+_CONDUCT_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_conduct_date(text: str) -> tuple[int, int | None, int | None]:
+    """``"2015-06-30"`` -> (2015, 6, 30); ``"2015-06"`` -> (2015, 6, None); ``"2015"`` -> (2015, None, None).
+
+    Raises ``ValueError`` for any other form and for impossible dates (2015-02-30, month 13)."""
+    m = _CONDUCT_DATE.match(text)
+    if not m:
+        raise ValueError("should be a date YYYY-MM-DD, YYYY-MM or YYYY (the last act)")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    assert year is not None
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+    return year, month, day
 
 
 class CaseBase(BaseModel):
@@ -47,8 +72,19 @@ class CaseBase(BaseModel):
     source_title: str | None = None
     court: str | None = None
     province: str | None = None
-    year: Annotated[int, Field(ge=1979, le=2100)] | None = None
+    year: Annotated[int, Field(ge=FIRST_YEAR, le=2100)] | None = Field(
+        None, description="Year of the judgment (or of its report), not of the conduct"
+    )
     case_number: str | None = None
+    source_kind: SourceKind | None = Field(
+        None,
+        description="Where the source stands: official, press, law_firm, secondary (a repost), title_only",
+    )
+    authority: Authority | None = Field(
+        None,
+        description="guiding_case (SPC 指导性案例: courts shall refer to it), case_library (人民法院案例库: courts "
+        "shall search it), procuratorate_guiding (SPP 检例), published (any other: reference only)",
+    )
     summary_en: str | None = None
     duplicate_of: str | None = Field(
         None,
@@ -72,6 +108,25 @@ class CaseBase(BaseModel):
     sales_yuan: NonNegFloat | None = Field(None, description="Sales turnover, yuan")
     downstream_use: DownstreamUse | None = None
 
+    conduct_date: str | None = Field(
+        None,
+        description="Date of the last act (YYYY-MM-DD, YYYY-MM or YYYY): decides between the old and the amended "
+        "Art. 253-1 (Criminal Law Art. 12); not after the judgment year",
+        examples=["2019-06"],
+    )
+
+    @field_validator("conduct_date")
+    @classmethod
+    def _conduct_date_valid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        year, month, day = parse_conduct_date(value)
+        if date(year, month or 1, day or 1) > date.today():
+            raise ValueError("is in the future")
+        if year < FIRST_YEAR:
+            raise ValueError(f"is before {FIRST_YEAR}")
+        return value
+
     @model_validator(mode="after")
     def _records_consistent(self) -> CaseBase:
         if self.records_by_type:
@@ -85,13 +140,19 @@ class CaseBase(BaseModel):
             for data_type in self.records_by_type:
                 if data_type not in self.data_types:
                     self.data_types.append(data_type)
+        if (
+            self.conduct_date is not None
+            and self.year is not None
+            and parse_conduct_date(self.conduct_date)[0] > self.year
+        ):
+            raise ValueError("conduct_date is after the judgment year (year): the last act precedes the judgment")
         return self
 
 
 def probation_range_months(*, imprisonment: bool) -> tuple[float, float]:
-    """The probation period the law allows, in months (Criminal Law Art. 73): 12-60 for fixed-term imprisonment,
-    2-12 for criminal detention; never shorter than the term itself (checked by the caller)."""
-    return (12.0, 60.0) if imprisonment else (2.0, 12.0)
+    """The probation period the law allows, in months (Criminal Law Art. 73, from the law table): for fixed-term
+    imprisonment or for criminal detention; never shorter than the term itself (checked by the caller)."""
+    return load_law_table().probation_period_months(imprisonment=imprisonment)
 
 
 class CriminalCase(CaseBase):
@@ -109,6 +170,10 @@ class CriminalCase(CaseBase):
     guilty_plea: bool | None = Field(None, description="认罪认罚 (Criminal Procedure Law Art. 15)")
     restitution: bool | None = Field(None, description="退赃退赔")
     recidivist: bool | None = Field(None, description="累犯 (Criminal Law Art. 65): no probation")
+    ringleader: bool | None = Field(
+        None,
+        description="首要分子 of a criminal group (犯罪集团, Criminal Law Arts. 26, 97): no probation (Art. 74)",
+    )
     unit_crime: bool | None = None
 
     # circumstances of Interp. 2017 Arts. 5-6 not in the shared rows (all optional)
@@ -139,8 +204,8 @@ class CriminalCase(CaseBase):
 
     # outcome (labels; absent for a case being estimated)
     prison_months: Months | None = Field(None, description="Fixed-term imprisonment (有期徒刑), months")
-    detention_months: Annotated[float, Field(ge=0, le=6)] | None = Field(
-        None, description="Criminal detention (拘役), months (1-6)"
+    detention_months: Annotated[float, Field(ge=0, le=_DETENTION_MAX)] | None = Field(
+        None, description="Criminal detention (拘役), months (Criminal Law Art. 42: the law table's range)"
     )
     probation_months: Months | None = Field(
         None, description="Probation (缓刑) period, months; null if not suspended"
@@ -155,16 +220,17 @@ class CriminalCase(CaseBase):
             raise ValueError(
                 "prison_months and detention_months are both set: a defendant gets one custodial term"
             )
+        law = load_law_table()
         custodial = prison or detention or 0
         if probation:
             if not custodial:
                 raise ValueError(
                     "probation_months is set without a custodial term (prison_months/detention_months)"
                 )
-            if custodial > 36:
+            if custodial > law.probation_max_months:
                 raise ValueError(
                     f"probation_months is set but the custodial term is {custodial:g} months; "
-                    "probation needs a term of at most 36 months (Criminal Law Art. 72)"
+                    f"probation needs a term of at most {law.probation_max_months:g} months (Criminal Law Art. 72)"
                 )
             if probation < custodial:
                 raise ValueError(
@@ -179,6 +245,10 @@ class CriminalCase(CaseBase):
                 )
             if self.recidivist:
                 raise ValueError("probation_months is set for a recidivist (Criminal Law Art. 74 excludes it)")
+            if self.ringleader:
+                raise ValueError(
+                    "probation_months is set for a ringleader of a criminal group (Criminal Law Art. 74 excludes it)"
+                )
         if self.exempt_from_punishment and (custodial or self.fine_yuan):
             raise ValueError("exempt_from_punishment is true but a custodial term or fine is set")
         return self

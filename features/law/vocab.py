@@ -109,6 +109,25 @@ class Instance(StrEnum):
     second = "second"
 
 
+class SourceKind(StrEnum):
+    """Where a case's source stands (../shared/data/README.md): most rows are reposts."""
+
+    official = "official"  # a court, procuratorate or other government site
+    press = "press"  # a news outlet
+    law_firm = "law_firm"  # a law firm's or lawyer's write-up
+    secondary = "secondary"  # a repost or aggregator page copying one of these
+    title_only = "title_only"  # no address; known by the title of an official notice
+
+
+class Authority(StrEnum):
+    """What a published case can do for a court (law table [precedent])."""
+
+    guiding_case = "guiding_case"  # SPC 指导性案例: courts shall refer to it
+    case_library = "case_library"  # 人民法院案例库 reference case: courts shall search the library
+    procuratorate_guiding = "procuratorate_guiding"  # SPP 检例
+    published = "published"  # any other published case: reference only
+
+
 class Band(StrEnum):
     """Statutory band of Criminal Law Art. 253-1 as set by Interp. 2017 (法释〔2017〕10号) Art. 5."""
 

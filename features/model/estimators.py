@@ -256,8 +256,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         low_legal, high_legal = self._legal_bounds(cases, bands)
         floor = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS) if self.target == "custodial_months" else low_legal
         point = np.clip(np.expm1(z_hat), low_legal, high_legal)
-        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)
-        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)
+        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)  # not-law: overflow guard
+        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)  # not-law: overflow guard
         low, high = np.minimum(low, point), np.maximum(high, point)
         out = {"point": point, "low": low, "high": high}
         if threshold is not None:

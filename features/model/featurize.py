@@ -67,7 +67,7 @@ def _common(case: CaseModel, law: LawTable | None = None) -> dict[str, float]:
         "biometric": _flag(DataType.biometric in case.data_types),
         "insider": _flag(case.insider),
         "downstream_fraud": _flag(case.downstream_use == "fraud"),
-        "year": float((case.year or DEFAULT_YEAR) - 2017),
+        "year": float((case.year or DEFAULT_YEAR) - law.interpretation_in_force.year),
         "year_missing": _flag(case.year is None),
     }
     for v in VICTIMS:
@@ -81,7 +81,7 @@ def criminal_features(
     case: CriminalCase, band: BandResult | None = None, law: LawTable | None = None
 ) -> dict[str, float]:
     """Features of one criminal case (see module docstring for units), under ``law`` (default table)."""
-    band = band or statutory_band(case, law)
+    band = band or statutory_band(case, law, contested=False)  # contested readings are for answers, not features
     f = _common(case, law)
     low, high = band.records_threshold_multiple or (0.0, 0.0)
     f.update(
@@ -95,7 +95,8 @@ def criminal_features(
             "band_certain": _flag(band.band_certain),
             "band_determined": _flag(band.determined),
             "band_upper_especially": _flag(
-                band.band is Band.especially_serious or band.band_if_most_sensitive is Band.especially_serious
+                band.band is Band.especially_serious
+                or any(r.band is Band.especially_serious for r in band.readings)
             ),
             "range_low_months": band.custodial_range_months[0],
             "range_high_months": band.custodial_range_months[1],
@@ -186,7 +187,7 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
         self.law_ = self.law or load_law_table()
         probe = CriminalCase() if self.kind == "criminal" else CivilCase()
         names = list(
-            criminal_features(probe, statutory_band(probe, self.law_), self.law_)
+            criminal_features(probe, statutory_band(probe, self.law_, contested=False), self.law_)
             if isinstance(probe, CriminalCase)
             else civil_features(probe, self.law_)
         )
@@ -211,7 +212,7 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
         """Bands and features of already-validated cases."""
         law = getattr(self, "law_", None) or load_law_table()
         bands: list[BandResult | None] = [
-            statutory_band(c, law) if isinstance(c, CriminalCase) else None for c in cases
+            statutory_band(c, law, contested=False) if isinstance(c, CriminalCase) else None for c in cases
         ]
         crim = [b for b in bands if b is not None] if self.kind == "criminal" else None
         return Prepared(list(cases), bands, self.transform_cases(cases, crim))
@@ -231,7 +232,7 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
                 if not isinstance(case, CriminalCase):
                     raise TypeError("a criminal featurizer got a civil case")
                 law = getattr(self, "law_", None)
-                band = bands[i] if bands is not None else statutory_band(case, law)
+                band = bands[i] if bands is not None else statutory_band(case, law, contested=False)
                 feats = criminal_features(case, band, law)
             else:
                 if not isinstance(case, CivilCase):

@@ -36,7 +36,7 @@ BAD_PDF = "not a readable PDF"
 BAD_DOCX = "not a readable .docx (a .doc must be saved as .docx first)"
 BAD_HTML = "not readable HTML"
 EMPTY = "no text in the file"
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # not-law: bytes
 
 
 class DocumentError(ValueError):

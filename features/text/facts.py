@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from features.law.schema import parse_case
 from features.law.vocab import Conduct, DataType, DownstreamUse, VictimCategory
+from features.text.dates import find_conduct_date
 from features.text.numbers import (
     NUMBER_START,
     QUANTITY,
@@ -62,6 +63,7 @@ SCALAR_FIELDS = (
     "restitution",
     "recidivist",
     "unit_crime",
+    "conduct_date",
 )
 LIST_FIELDS = ("data_types", "conduct")
 EXTRACTED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
@@ -503,6 +505,7 @@ def extract_facts(text: str) -> Extraction:
     _downstream(state)
     _insider(state)
     _flags(state)
+    _conduct_date(state)
     _validate(state)
     evidence = {
         k: [make_span(text, s, e, label) for s, e, label in sorted(v, key=lambda t: (t[0], t[1], t[2] or ""))]
@@ -870,6 +873,20 @@ def _flags(state: _State) -> None:
         elif pos:
             state.case[name] = True
             state.add_evidence(name, (doc.span(s, e) for s, e in pos))
+
+
+# --- the last act (decides the old or the amended Art. 253-1: features.text.dates)
+
+
+def _conduct_date(state: _State) -> None:
+    found = find_conduct_date(state.doc.norm)
+    if found is None:
+        return
+    for warning in found.warnings:
+        state.warn(f"conduct_date: {warning}")
+    if found.value is not None:
+        state.case["conduct_date"] = found.value
+        state.add_evidence("conduct_date", [state.doc.span(found.start, found.end)])
 
 
 # --- defendants

@@ -95,6 +95,8 @@ _PROVINCES = {
     "甘": "甘肃", "青": "青海", "蒙": "内蒙古", "内": "内蒙古", "桂": "广西", "藏": "西藏", "宁": "宁夏", "新": "新疆",
 }  # fmt: skip
 
+HEADER_CHARS = 500  # not-law: characters searched for the parties when no parties section is found
+
 
 class Section(BaseModel):
     name: str
@@ -274,9 +276,8 @@ def _header(text: str, norm: str, j: Judgment) -> None:
             j.province = _PROVINCES[code.group(1)]
             j.header_evidence["province"] = j.header_evidence["case_number"]
         j.instance = "appeal" if "刑终" in number.group(0) else "first" if "刑初" in number.group(0) else None
-    if j.instance is None and re.search(
-        r"上诉人", norm[: (j.sections["parties"].end if "parties" in j.sections else 500)]
-    ):
+    header_end = j.sections["parties"].end if "parties" in j.sections else HEADER_CHARS
+    if j.instance is None and re.search(r"上诉人", norm[:header_end]):
         j.instance = "appeal"
     verdict = j.sections.get("verdict")
     dates = list(_CN_DATE.finditer(norm, verdict.start if verdict else 0)) or list(

@@ -178,8 +178,8 @@ def parse_duration_months(text: str, pos: int = 0) -> tuple[float, int] | None:
                 return None
             months = extra
         elif m.group("half") is not None:
-            months = 6.0
-        return years * 12 + months, m.end()
+            months = 6.0  # not-law: half a year (半年) in months
+        return years * 12 + months, m.end()  # not-law: months in a year
     value = parse_number(m.group("m"))
     if value is None:
         return None

@@ -43,7 +43,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from features.law.schema import probation_range_months
-from features.law.statutory import load_law_table
+from features.law.table import load_law_table
 from features.text.numbers import (
     CN_DIGITS,
     CN_UNITS,

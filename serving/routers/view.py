@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1", tags=["view"], dependencies=[Depends(require_ap
 FRAGMENT_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"}
 
 _EXAMPLE = (
-    '<div class="answer" id="answer" data-kind="criminal">\n<p class="disclaimer" id="disclaimer"><b>Non-binding.'
+    '<div class="answer" id="answer" data-kind="criminal">\n<p class="disclaimer" id="disclaimer"><b>Non-binding.'  # not-law: an example answer
     '</b> ...</p>\n<section class="part part-headline" data-part="headline">...</section>\n'
     '<section class="part part-band" data-part="band">...<p class="band" id="band" data-band="especially_serious">'
     "...</section>\n"
