@@ -14,6 +14,9 @@ A definition (see ``experiments/definitions/*.yaml``)::
       - family: lightgbm
         grid: {num_leaves: [4, 8]}           # a search space: one configuration per combination
         targets: [custodial_months]          # optional: only for these targets
+      - estimator: sklearn.ensemble:ExtraTreesRegressor   # your own scikit-learn regressor or classifier
+        params: {n_estimators: 200}          # by import path (family "custom"), on the same splits,
+        label: extra_trees                   # featurization, intervals and baselines as the built-in ones
     cv: {folds: 5, repeats: 3}
     level: 0.8                               # coverage of the conformal intervals
     metrics: [mae_months, coverage]          # leaderboard columns (default: all); ranking uses the primary metric
@@ -21,8 +24,10 @@ A definition (see ``experiments/definitions/*.yaml``)::
     learning_curve: {fractions: [0.3, 0.5, 0.7, 1.0]}   # optional
     bootstrap: {resamples: 2000, ci: 0.95}
 
-The statutory ``baseline`` family is always evaluated (paired comparisons are made against it). A family that
-does not apply to a target (``ridge`` for probation, ``logistic`` for a regression target) is skipped for it.
+The honest baselines are always evaluated: the statutory ``baseline`` (paired comparisons are made against it),
+``band_quantile`` (the band's empirical median and quantiles) and, for probation, ``base_rate``. A family that
+does not apply to a target (``ridge`` for probation, ``logistic`` for a regression target; a custom regressor for
+probation, a custom classifier for a regression target) is skipped for it.
 An invalid file raises :class:`DefinitionError` naming the file and the key, e.g. ``models[1].family``.
 """
 
@@ -44,11 +49,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from features.model.estimators import TARGET_KIND
 from features.store import TARGETS
 from training import metrics as training_metrics
-from training.evaluate import PROBATION_FAMILIES, REGRESSION_FAMILIES, families_for
+from training.evaluate import BASELINES, PROBATION_FAMILIES, REGRESSION_FAMILIES, families_for
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 EXPERIMENT_PREFIX = "exposure-experiment-"
-ALL_FAMILIES = tuple(dict.fromkeys((*REGRESSION_FAMILIES, *PROBATION_FAMILIES)))
+ALL_FAMILIES = tuple(dict.fromkeys((*REGRESSION_FAMILIES, *PROBATION_FAMILIES, "custom")))
 
 # Features the statutory engine computes from the band and the law table (Interp. 2017 Art. 5, Criminal Law
 # Art. 253-1 ranges). "statutory" keeps only these; "no_law" drops them (the ablation).
@@ -138,11 +143,20 @@ class FeatureSetSpec(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------------ models
-def _check_params(family: str, params: dict[str, Any]) -> None:
+def _check_params(family: str, params: dict[str, Any], estimator: str | None = None) -> None:
     """Refuse hyper-parameters the family's learner does not have (before hours of CV, not during)."""
+    if family == "custom":
+        from features.model.learners import custom_learner
+
+        assert estimator is not None
+        try:
+            custom_learner(estimator, params)
+        except TypeError as exc:
+            raise ValueError(f"{estimator} does not accept these parameters ({exc})") from None
+        return
     if not params:
         return
-    if family in ("baseline", "logistic"):
+    if family in ("baseline", "band_quantile", "base_rate", "logistic"):
         raise ValueError(f"the {family} family takes no hyper-parameters")
     if family == "lightgbm":
         from lightgbm import LGBMRegressor
@@ -152,7 +166,7 @@ def _check_params(family: str, params: dict[str, Any]) -> None:
         if unknown:
             raise ValueError(f"unknown LightGBM parameter(s) {', '.join(unknown)}")
         return
-    from features.model.estimators import make_regressor
+    from features.model.learners import make_regressor
 
     try:
         make_regressor(family, feature_names("criminal"), params, 0)
@@ -164,6 +178,9 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     family: str
+    estimator: str | None = Field(
+        None, description="A scikit-learn regressor or classifier by import path, package.module:ClassName"
+    )
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-.]+$")
     params: dict[str, Any] = Field(default_factory=dict)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
@@ -172,7 +189,11 @@ class ModelSpec(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        return {"family": value} if isinstance(value, str) else value
+        if isinstance(value, str):
+            return {"family": value}
+        if isinstance(value, dict) and "estimator" in value and "family" not in value:
+            return {**value, "family": "custom"}
+        return value
 
     @field_validator("family")
     @classmethod
@@ -180,6 +201,31 @@ class ModelSpec(BaseModel):
         if value not in ALL_FAMILIES:
             raise ValueError(f"unknown family {value!r}; choose from {', '.join(ALL_FAMILIES)}")
         return value
+
+    @field_validator("estimator")
+    @classmethod
+    def _estimator(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from features.model.learners import load_object
+
+        obj = load_object(value)
+        if not isinstance(obj, type) or not hasattr(obj, "fit") or not hasattr(obj, "predict"):
+            raise ValueError(f"{value!r} is not a scikit-learn estimator class (it needs fit and predict)")
+        return value
+
+    def applies_to(self, target: str) -> bool:
+        """Whether this model estimates ``target``: a custom regressor the regression targets, a classifier
+        probation; a built-in family the targets it is made for."""
+        if self.family != "custom":
+            return self.family in families_for(target)
+        from sklearn.base import is_classifier
+
+        from features.model.learners import load_object
+
+        assert self.estimator is not None
+        classifier = is_classifier(load_object(self.estimator)())
+        return classifier == (target == "probation")
 
     @field_validator("grid")
     @classmethod
@@ -191,12 +237,14 @@ class ModelSpec(BaseModel):
 
     @model_validator(mode="after")
     def _params(self) -> ModelSpec:
+        if (self.family == "custom") != (self.estimator is not None):
+            raise ValueError("estimator: a custom family names its estimator, and only a custom one does")
         overlap = set(self.params) & set(self.grid)
         if overlap:
             raise ValueError(f"grid: {', '.join(sorted(overlap))} also given in params")
         for combo in self.param_sets():
             try:
-                _check_params(self.family, combo)
+                _check_params(self.family, combo, self.estimator)
             except ValueError as exc:
                 raise ValueError(f"{'grid' if self.grid else 'params'}: {exc}") from None
         return self
@@ -353,12 +401,12 @@ class Definition(BaseModel):
             for t in spec.targets or []:
                 if t not in self.targets:
                     raise ValueError(f"models[{i}].targets: {t!r} is not one of the experiment's targets")
-                if spec.family not in families_for(t):
+                if not spec.applies_to(t):
                     raise ValueError(f"models[{i}].targets: the {spec.family} family does not apply to {t}")
-            applies = [t for t in spec.targets or self.targets if spec.family in families_for(t)]
+            applies = [t for t in spec.targets or self.targets if spec.applies_to(t)]
             if not applies:
                 raise ValueError(f"models[{i}].family: {spec.family} applies to none of {', '.join(self.targets)}")
-            if (spec.params or spec.grid) and "probation" in applies:
+            if (spec.params or spec.grid) and "probation" in applies and spec.family != "custom":
                 raise ValueError(
                     f"models[{i}]: probation families take no hyper-parameters; "
                     "restrict this model with `targets:` to regression targets"
@@ -412,9 +460,11 @@ class Definition(BaseModel):
         suffix_sets = len(feature_sets) > 1 or feature_sets[0].name != "all"
         fractions = tuple(self.learning_curve.fractions) if self.learning_curve else (1.0,)
         for target in self.targets:
-            out.append(Config(target, "baseline", "baseline", {}, BUILTIN_FEATURE_SETS["all"], fractions))
+            # the honest baselines of every target, on all features (they learn nothing from them)
+            for family in ("baseline", *(f for f in BASELINES[target] if f != "baseline")):
+                out.append(Config(target, family, family, {}, BUILTIN_FEATURE_SETS["all"], fractions))
             for spec in self.models:
-                if spec.family == "baseline" or spec.family not in families_for(target):
+                if spec.family in BASELINES[target] or spec.family == "baseline" or not spec.applies_to(target):
                     continue
                 if spec.targets and target not in spec.targets:
                     continue
@@ -424,13 +474,13 @@ class Definition(BaseModel):
                         label += "[" + ",".join(f"{k}={params[k]}" for k in spec.grid) + "]"
                     for fs in feature_sets:
                         full = f"{label}:{fs.name}" if suffix_sets else label
-                        out.append(Config(target, full, spec.family, params, fs, fractions))
+                        out.append(Config(target, full, spec.family, params, fs, fractions, spec.estimator))
         if self.learning_curve and self.learning_curve.models:
             wanted = set(self.learning_curve.models)
             out = [
                 c
                 if (c.family in wanted or c.label in wanted)
-                else Config(c.target, c.label, c.family, c.params, c.feature_set, (1.0,))
+                else Config(c.target, c.label, c.family, c.params, c.feature_set, (1.0,), c.estimator)
                 for c in out
             ]
         return out
@@ -455,6 +505,7 @@ class Config:
     params: dict[str, Any]
     feature_set: FeatureSet
     fractions: tuple[float, ...] = (1.0,)
+    estimator: str | None = None  # a custom family's import path
 
     @property
     def params_json(self) -> str:

@@ -119,7 +119,13 @@ def evaluate_config(
     n, repeats = len(data), splitter.n_repeats
     fractions = config.fractions
     model = make_estimator(
-        config.target, config.family, config.params, level, seed, featurizer_for(config.target, feature_keep)
+        config.target,
+        config.family,
+        config.params,
+        level,
+        seed,
+        featurizer_for(config.target, feature_keep),
+        learner=config.estimator,
     )
     predictions = cv_predictions(data, model, splitter, fractions=fractions, seed=seed, on_fit=on_fit)
     point, low, high = predictions.point, predictions.low, predictions.high

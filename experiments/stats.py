@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.evaluation import case_loss
-
-BOOTSTRAP_CELLS = 4_000_000  # resamples x groups drawn at once
+from training.stats import group_bootstrap_mean
 
 
 def per_case_errors(target: str, oof: pd.DataFrame) -> pd.DataFrame:
@@ -76,29 +75,19 @@ def paired_comparison(
         raise ValueError(f"{config} and {reference} disagree on groups or outcomes")
     d = (a["loss"] - b["loss"]).to_numpy()
     groups = a["group_id"].astype(str).to_numpy()
-    labels, inverse = np.unique(groups, return_inverse=True)
-    sums = np.bincount(inverse, weights=d, minlength=len(labels))
-    counts = np.bincount(inverse, minlength=len(labels)).astype(float)
-    rng = np.random.default_rng(seed)
-    boot = np.empty(resamples)
-    chunk = max(1, BOOTSTRAP_CELLS // len(labels))  # bounded memory for ingested tables with many judgments
-    for start in range(0, resamples, chunk):
-        stop = min(start + chunk, resamples)
-        idx = rng.integers(0, len(labels), size=(stop - start, len(labels)))
-        boot[start:stop] = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-    alpha = (1 - ci) / 2
+    boot = group_bootstrap_mean(d, groups, resamples, ci, seed)
     return Paired(
         config=config,
         reference=reference,
         n_cases=len(d),
-        n_groups=len(labels),
+        n_groups=len(set(groups.tolist())),
         error=float(a["loss"].mean()),
         reference_error=float(b["loss"].mean()),
-        diff=float(d.mean()),
-        ci_low=float(np.quantile(boot, alpha)),
-        ci_high=float(np.quantile(boot, 1 - alpha)),
+        diff=boot.mean,
+        ci_low=boot.ci_low,
+        ci_high=boot.ci_high,
         ci=ci,
-        share_better=float(np.mean(boot < 0)),
+        share_better=boot.share_below_zero,
     )
 
 

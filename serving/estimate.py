@@ -23,6 +23,7 @@ from features.model.answer import (
     CriminalEstimator,
     Estimator,
 )
+from features.model.flavor import quiet_type_hints
 from features.store import CHAMPION_ALIAS, KINDS, registered_name, tracking_uri
 
 __all__ = [
@@ -118,7 +119,8 @@ class ChampionSet:
             mlflow.set_registry_uri(uri)
             mlflow.set_tracking_uri(uri)
             # suppress_warnings: skips the pip requirement check (~0.4 s a model, at every start and hot swap)
-            pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION_ALIAS}", suppress_warnings=True)
+            with quiet_type_hints():
+                pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION_ALIAS}", suppress_warnings=True)
             estimator = pyfunc.unwrap_python_model().estimator
             run = client.get_run(str(version.run_id))
             out.estimators[kind] = LoadedEstimator(

@@ -105,15 +105,74 @@ class FineYuan(Interval):
 
 
 class CriminalDriver(BaseModel):
-    feature: str
-    contribution_months: float = Field(description="Signed contribution to the point estimate, months")
-    value: float = Field(description="The feature's value for this case")
+    feature: str = Field(description="The circumstance (e.g. guilty_plea) or group of facts (e.g. records)")
+    reason: str | None = Field(
+        None, description="What it is in law, e.g. 'guilty plea (认罪认罚, Criminal Procedure Law Art. 15)'"
+    )
+    contribution_months: float = Field(
+        description="Signed effect on the point estimate, months: for a circumstance the estimate with it minus "
+        "without it (one not stated counts half)"
+    )
+    value: float = Field(description="The fact's value for this case (a circumstance: 1 stated, 0.5 unknown)")
 
 
 class CivilDriver(BaseModel):
     feature: str
+    reason: str | None = Field(None, description="What the group of facts is in law")
     contribution_yuan: float = Field(description="Signed contribution to the point estimate, yuan")
     value: float
+
+
+class ProbationInfo(BaseModel):
+    """P(probation) told as it is: a base rate of similar cases unless a model beat it on the same splits."""
+
+    probability: float
+    basis: Literal["base_rate", "model", "rule"] = Field(
+        description="base_rate: the share of suspended sentences among past defendants of the band within the legal "
+        "limits; model: a model that beat it (bootstrap interval of the gain excluding zero); rule: a rule of thumb"
+    )
+    family: str
+    base_rate: float = Field(description="The base rate of probation among past defendants of this band")
+    note: str
+
+
+class ReadingRange(Interval):
+    legal_range: tuple[float, float]
+
+
+class YuanRange(BaseModel):
+    point: float
+    low: float
+    high: float
+
+
+class ReadingEstimate(BaseModel):
+    """The estimate under one reading of an uncertain band: the case with the facts that make it certain."""
+
+    band: str
+    condition: str = Field(description="What must be true for this reading, in plain words")
+    deciding_facts: list[str] = Field(description="The case fields that would settle the band")
+    custodial_months: ReadingRange
+    p_custodial_le_36_months: float
+    probation_probability: float
+    fine_yuan: YuanRange
+    fine_mandatory: bool
+    probation_possible: bool
+    exemption_possible: bool
+    rules: list[str] = Field(description="The articles that set this reading's band")
+
+
+class OutcomeProbability(BaseModel):
+    probability: float
+    base_rate: float = Field(description="The share among all past judgments of the training data")
+
+
+class CivilOutcomes(BaseModel):
+    """What else courts decide besides money, each against its base rate."""
+
+    claims_rejected: OutcomeProbability
+    apology_ordered: OutcomeProbability
+    injunction: OutcomeProbability = Field(description="An order to stop, delete or block (停止侵害、删除)")
 
 
 class SimilarCase(BaseModel):
@@ -157,6 +216,10 @@ class LawInfo(BaseModel):
     """The law table the answer was computed under (the estimator's, fixed when it was trained)."""
 
     digest: str = Field(description="Digest of the law table (thresholds, ranges, readings)")
+    version: str | None = None
+    citation: str | None = None
+    readings: dict[str, str] = Field(default_factory=dict, description="Category applied to each contested type")
+    non_default_readings: list[str] = Field(default_factory=list)
 
 
 class ModelCard(ModelInfo):
@@ -176,8 +239,16 @@ class CriminalEstimate(BaseModel):
         description="P(custodial term at most the probation limit of Criminal Law Art. 72): probation possible"
     )
     probation_probability: float
+    probation: ProbationInfo | None = Field(None, description="What P(probation) is: a base rate or a model's")
     fine_yuan: FineYuan
-    drivers: list[CriminalDriver] = Field(description="Largest signed contributions to custodial_months.point")
+    readings: list[ReadingEstimate] = Field(
+        default_factory=list,
+        description="When the band is uncertain: the estimate under each reading, most severe first, with the facts "
+        "that decide it (empty when the band is certain)",
+    )
+    drivers: list[CriminalDriver] = Field(
+        description="The legal reasons behind custodial_months.point, largest first"
+    )
     similar_cases: list[SimilarCase]
     model: dict[str, ModelInfo] = Field(
         description="Champion per target: name, version, MLflow run id, training data digest and size"
@@ -198,6 +269,7 @@ class CivilEstimate(BaseModel):
     proceeding: str
     awarded_total_yuan: Interval
     award_to_claim_ratio: Multiple | None = Field(description="Award / claimed_yuan when a claim is given")
+    outcomes: CivilOutcomes | None = Field(None, description="P(claims rejected), P(apology), P(injunction)")
     drivers: list[CivilDriver]
     similar_cases: list[SimilarCase]
     model: dict[str, ModelInfo]

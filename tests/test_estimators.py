@@ -27,13 +27,9 @@ def _months(cases: list[CriminalCase]) -> list[float]:
 def test_fast_regression_path_equals_sklearn_predict(criminal: list[CriminalCase], family: Family) -> None:
     model = OutcomeRegressor("custodial_months", family).fit(criminal, _months(criminal))
     prepared = model.prepare(criminal)
-    assert model.model_ is not None  # ridge and forest learn (only the baseline has no model)
-    np.testing.assert_allclose(
-        model._raw(prepared.feats, prepared.cases, prepared.bands),
-        model.model_.predict(prepared.feats),
-        rtol=1e-9,
-        atol=1e-9,
-    )
+    assert model.model_ is not None  # ridge and forest learn (only the baselines have no model)
+    base = prepared.feats[:, model.base_columns_]
+    np.testing.assert_allclose(model._base(prepared.feats), model.model_.predict(base), rtol=1e-9, atol=1e-9)
 
 
 def test_fast_probation_path_equals_calibrated_predict_proba(criminal: list[CriminalCase]) -> None:
@@ -66,14 +62,21 @@ def test_estimates_are_repeatable_and_inside_the_legal_range(criminal: list[Crim
         assert p > 0.0 or low >= 36  # an interval reaching below 36 months cannot say P(term <= 36) = 0
 
 
-def test_drivers_add_up_to_point_minus_base_for_forest(criminal: list[CriminalCase]) -> None:
+def test_base_drivers_add_up_to_the_base_and_are_named_as_legal_reasons(criminal: list[CriminalCase]) -> None:
     model = OutcomeRegressor("custodial_months", "forest").fit(criminal, _months(criminal))
     prepared = model.prepare(criminal[:5])
     assert model.forest_tables_ is not None and model.model_ is not None
-    phi, bias = model.forest_tables_.contributions_of(prepared.feats)
-    np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(prepared.feats), rtol=1e-9)
-    drivers = model.drivers(prepared)
-    assert all(d and {"feature", "contribution", "value"} <= set(d[0]) for d in drivers)
+    base = prepared.feats[:, model.base_columns_]
+    phi, bias = model.forest_tables_.contributions_of(base)
+    np.testing.assert_allclose(phi.sum(axis=1) + bias, model.model_.predict(base), rtol=1e-9)
+    drivers = model.base_drivers(prepared)
+    assert all(d and {"feature", "reason", "contribution", "value"} <= set(d[0]) for d in drivers)
+    names = {d["feature"] for row in drivers for d in row}
+    assert names <= {"records", "gains", "band", "data_types", "conduct", "victims", "downstream_use", "year",
+                     "defendants", "unit_crime", "other_charges", "other"}  # fmt: skip
+    assert not names & {"range_low_months", "year_missing", "log_records"}  # groups, not internal feature names
+    # the base never sees a sentencing circumstance: they act only through the guideline's bounded adjustments
+    assert not {model.feature_names_[i] for i in model.base_columns_} & {"guilty_plea", "surrender", "recidivist"}
 
 
 def test_calibration_groups_merge_small_bins_with_the_next_smallest() -> None:
@@ -94,15 +97,15 @@ def test_custodial_intervals_are_calibrated_per_group_of_bands(criminal: list[Cr
     prepared = model.prepare(criminal)
     cases, bands = prepared.cases, prepared.bands
     labels = model._bins(cases, bands)
-    groups = model.calibration_groups_
-    assert model.mondrian_ == bool(groups)
-    if groups:  # every group holds enough calibration residuals, and every band seen has one
-        assert set(labels) <= set(groups)
-        sizes: dict[str, int] = {}
-        for label in labels:
-            sizes[groups[label]] = sizes.get(groups[label], 0) + 1
-        assert min(sizes.values()) >= MIN_BIN_RESIDUALS and len(sizes) >= 2
+    groups = model.calibrator_.groups_
+    # the seed data hold enough cases of at least two groups of bands: every group holds enough calibration
+    # residuals, and every band seen has one
+    assert set(labels) <= set(groups)
+    sizes: dict[str, int] = {}
+    for label in labels:
+        sizes[groups[label]] = sizes.get(groups[label], 0) + 1
+    assert min(sizes.values()) >= MIN_BIN_RESIDUALS and len(sizes) >= 2
     fine = OutcomeRegressor("fine_yuan", "ridge").fit(
         criminal, [c.fine_yuan or 1000.0 for c in criminal], groups=[c.group_id for c in criminal]
     )
-    assert fine.mondrian_ is False and fine.calibration_groups_ == {}  # fines: pooled (measured better)
+    assert fine.calibrator_.groups_ == {}  # fines: pooled (measured better)

@@ -176,7 +176,7 @@ def test_feature_sets_select_what_the_learner_sees() -> None:
     assert BUILTIN_FEATURE_SETS["all"].selection_for("custodial_months") is None
     assert statutory and no_law and not set(statutory) & set(no_law)
     assert {
-        "band_serious",
+        "band_level",
         "range_high_months",
         "log_records_multiple_low",
         "log_gains_multiple",
@@ -311,7 +311,7 @@ def test_paired_comparison_by_group_bootstrap() -> None:
     assert p.n_groups == 5 and p.share_better == 1.0
     again = paired_comparison("custodial_months", "m", cfg, "baseline", ref, resamples=1000, seed=1)
     assert again == p  # fixed seed
-    import experiments.stats as stats
+    import training.stats as stats
 
     chunked = stats.BOOTSTRAP_CELLS
     try:

@@ -333,7 +333,7 @@ def test_export_downloads_the_report(page: Any) -> None:
     html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Especially serious (情节特别严重)" in html or "Serious (情节严重)" in html
     assert "Interp. 2017 Art. 5(1)(7) + 5(1)(8)" in html  # a cited rule (gains of an insider)
-    assert re.search(r"exposure-custodial_months</td><td>\d+</td>", html), "model and version"
+    assert re.search(r"exposure-criminal</td><td>\d+</td>", html), "model and version"
     assert "Non-binding statistical estimate" in html and "memo 2026/17" in html
     assert "Records (条数), 条</td><td>30,000" in html
     assert "<script" not in html

@@ -24,8 +24,16 @@ from features.model.targets import TargetData
 from training import metrics
 from training.splits import RepeatedGroupKFold
 
-REGRESSION_FAMILIES = ("baseline", "ridge", "forest", "lightgbm")
-PROBATION_FAMILIES = ("baseline", "logistic", "lightgbm")
+# the honest baselines first (the statutory rule; the band's empirical quantiles; probation's base rate), then
+# the learned families; "custom" (a researcher's estimator by import path) is run by experiments only
+REGRESSION_FAMILIES = ("baseline", "band_quantile", "ridge", "forest", "lightgbm")
+PROBATION_FAMILIES = ("base_rate", "baseline", "logistic", "lightgbm")
+BASELINES = {
+    "custodial_months": ("baseline", "band_quantile"),
+    "fine_yuan": ("baseline", "band_quantile"),
+    "awarded_total_yuan": ("baseline", "band_quantile"),
+    "probation": ("base_rate",),
+}
 MIN_TRAIN_GROUPS = 3  # a learning-curve point with fewer training judgments is skipped
 
 Model = OutcomeRegressor | ProbationClassifier
@@ -42,17 +50,26 @@ def make_estimator(
     level: float,
     seed: int,
     featurizer: CaseFeaturizer | None = None,
+    learner: str | None = None,
 ) -> Model:
-    """An unfitted model of ``family`` for ``target`` (``featurizer``: e.g. a feature subset of an experiment)."""
+    """An unfitted model of ``family`` for ``target`` (``featurizer``: e.g. a feature subset of an experiment;
+    ``learner``: the import path of a ``custom`` family's scikit-learn estimator)."""
     if target == "probation":
-        if params:
+        if params and family != "custom":
             raise ValueError("probation families take no hyper-parameters")
-        return ProbationClassifier(family=family, featurizer=featurizer, random_state=seed)  # type: ignore[arg-type]
+        return ProbationClassifier(
+            family=family,  # type: ignore[arg-type]
+            featurizer=featurizer,
+            learner=learner,
+            params=params or None,
+            random_state=seed,
+        )
     return OutcomeRegressor(
         target=target,  # type: ignore[arg-type]
         family=family,  # type: ignore[arg-type]
         level=level,
         params=params or None,
+        learner=learner,
         featurizer=featurizer,
         random_state=seed,
     )

@@ -3,12 +3,13 @@ estimator per kind (criminal: custodial months, probation, fine; civil: the awar
 family of each target on one featurization and one law table, logged as a pyfunc and registered as
 ``exposure-<kind>@champion`` when it improves on the current champion.
 
-Promotion, per kind: for each target the family with the best primary metric on this run's splits is compared
-with the current champion's family for that target on the *same* splits (re-evaluated when its splits differ),
-and the better one is kept. A new estimator is registered when a target's choice changed, when the training data
-changed (the chosen families are re-fitted on the new data), or when the champion was trained under another law
-table or featurization (it cannot serve answers under today's law); otherwise the champion stays. The run
-records why.
+Selection, per target (``training.selection``): every family, the honest baselines and the current champion's
+family are cross-validated on the *same* splits; a learned family is chosen only when it beats the baselines
+(points on MAE, intervals on Winkler at coverage within 0.05 of the stated level; probation: Brier with a
+bootstrap interval of the gain excluding zero), else the best baseline answers. Promotion, per kind: a new
+estimator is registered when a target's choice changed, when the training data changed (the chosen families are
+re-fitted on the new data), or when the champion was trained under another law table or featurization (it cannot
+serve answers under today's law); otherwise the champion stays. The run records why.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ from typing import Any
 import mlflow
 
 from features.law.schema import CivilCase, CriminalCase
+from features.model import direction
 from features.model.answer import KIND_TARGETS, CivilEstimator, CriminalEstimator, Estimator, cases_digest
 from features.model.featurize import CaseFeaturizer
 from features.model.targets import TargetData, target_data
 from features.store import TARGETS, registered_name
 from training import tracking
-from training.evaluate import CVResult, cross_validate, families_for, make_estimator
+from training.evaluate import BASELINES, CVResult, cross_validate, families_for, make_estimator
 from training.metrics import PRIMARY_METRIC
+from training.selection import select
 from training.splits import RepeatedGroupKFold
 
 CaseModel = CriminalCase | CivilCase
 KIND_OF = {t: kind for kind, targets in KIND_TARGETS.items() for t in targets}
+DIRECTED = ("custodial_months", "fine_yuan", "probation")  # targets the sentencing circumstances move
 EXAMPLE_ROWS = 2
 
 
@@ -87,21 +91,6 @@ def _check_data(data: TargetData) -> None:
         )
 
 
-def _champion_config(
-    champion: dict[str, Any] | None, target: str, digest: str, results: dict[str, CVResult]
-) -> tuple[dict[str, Any] | None, float | None]:
-    """The champion's configuration for ``target`` and its primary metric on *these* splits, if it still applies."""
-    if champion is None or target not in champion["targets"]:
-        return None, None
-    part = champion["targets"][target]
-    metric = PRIMARY_METRIC[target]
-    if part["splits_digest"] == digest and metric in part["metrics"]:
-        return part, float(part["metrics"][metric])
-    if part["family"] in results and not part["params"]:
-        return part, _score(results[part["family"]], metric)
-    return part, None  # re-evaluated by the caller
-
-
 def train_target(
     cases: Sequence[CaseModel],
     target: str,
@@ -109,7 +98,8 @@ def train_target(
     champion: dict[str, Any] | None,
     progress: Progress | None = None,
 ) -> TargetOutcome:
-    """Cross-validate every family of ``target``, log their runs, and choose the family its estimator takes."""
+    """Cross-validate every family of ``target`` (and the current champion's, if it is not among them) on the
+    same splits, log their runs, and choose the family its estimator takes (``training.selection``)."""
     data = target_data(cases, target)
     _check_data(data)
     splitter = RepeatedGroupKFold(config.n_splits, config.n_repeats, config.seed)
@@ -117,9 +107,16 @@ def train_target(
     families = [f for f in (config.families or families_for(target)) if f in families_for(target)]
     if not families:
         raise ValueError(f"{target}: none of the requested families applies; choose from {families_for(target)}")
+    for baseline in BASELINES[target]:  # the honest baselines are always on the leaderboard
+        if baseline not in families:
+            families.insert(0, baseline)
+    part = champion["targets"].get(target) if champion is not None else None
+    if part is not None and part["family"] not in families and part["family"] in families_for(target):
+        families.append(part["family"])  # the champion's family is compared on the same splits
     metric = PRIMARY_METRIC[target]
     results: dict[str, CVResult] = {}
     run_ids: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for family in families:
         if progress:
             progress(f"{target}: cross-validating {family}")
@@ -128,38 +125,28 @@ def train_target(
         model = make_estimator(target, family, None, config.level, config.seed)
         model.fit(data.cases, data.y, groups=data.groups)
         run_ids[family] = tracking.log_family_run(data, config.data_name, result, model, {}, config.level, digest)
+        if target in DIRECTED and family not in BASELINES[target]:
+            problems = direction.violations(model, [c for c in data.cases if isinstance(c, CriminalCase)])
+            if problems:  # a family that breaks the law's direction may not answer
+                refused[family] = (
+                    f"{family} breaks the law's direction ({len(problems)} cases, e.g. {problems[0]})"
+                )
+                mlflow.MlflowClient().set_tag(run_ids[family], "refused", refused[family])
     best = min(results.values(), key=lambda r: _score(r, metric))
-    best_score = _score(best, metric)
+    eligible = {f: r for f, r in results.items() if f not in refused}
+    selection = select(target, data, eligible, config.level, config.seed)
+    chosen_result = results[selection.family]
     chosen: dict[str, Any] = {
-        "family": best.family,
+        "family": selection.family,
         "params": {},
-        "metrics": dict(best.metrics),
+        "metrics": dict(chosen_result.metrics),
         "splits_digest": digest,
-        "run_id": run_ids[best.family],
+        "run_id": run_ids[selection.family],
     }
-    part, part_score = _champion_config(champion, target, digest, results)
-    if part is not None and part_score is None:
-        if progress:
-            progress(f"{target}: re-evaluating the champion's {part['family']} on these splits")
-        rerun = cross_validate(data, part["family"], splitter, level=config.level, params=part["params"] or None)
-        part_score = _score(rerun, metric)
-    if part is None:
-        reason = f"{best.family} has the best {metric} ({best_score:.4g})"
-    elif best_score < part_score - 1e-12:  # type: ignore[operator]
-        reason = (
-            f"{best.family} {metric} {best_score:.4g} beats the champion's {part['family']} "
-            f"{part_score:.4g} on the same splits"
-        )
-    else:
-        chosen = {**chosen, "family": part["family"], "params": part["params"]}
-        if part["family"] in results:
-            chosen["metrics"] = dict(results[part["family"]].metrics)
-            chosen["run_id"] = run_ids[part["family"]]
-        reason = (
-            f"the champion's {part['family']} ({part_score:.4g}) is not beaten on the same splits "
-            f"(best new: {best.family} {best_score:.4g}); kept"
-        )
-    mlflow.MlflowClient().set_tag(run_ids[best.family], "selection", reason)
+    reason = selection.reason + "".join(f"; {why}" for why in refused.values())
+    if part is not None and part["family"] == selection.family:
+        reason += "; the champion's family, kept"
+    mlflow.MlflowClient().set_tag(run_ids[selection.family], "selection", reason)
     return TargetOutcome(
         target=target,
         results=list(results.values()),

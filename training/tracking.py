@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 import features
 from features.model.answer import KIND_TARGETS, Estimator
 from features.model.cases import cases_to_frame
-from features.model.flavor import ESTIMATOR_ARTIFACT, ExposureModel, save_estimator
+from features.model.flavor import ESTIMATOR_ARTIFACT, ExposureModel, quiet_type_hints, save_estimator
 from features.model.targets import TargetData
 from features.store import CHAMPION_ALIAS, artifact_root, registered_name, tracking_uri
 from training import report
@@ -174,15 +174,16 @@ def log_estimator_run(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "estimator.joblib"
             save_estimator(estimator, path)
-            model = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=ExposureModel(kind),
-                artifacts={ESTIMATOR_ARTIFACT: str(path)},
-                model_config={"name": registered_name(kind), "run_id": run.info.run_id},
-                input_example=example,
-                code_paths=[str(Path(features.__file__).parent)],
-                pip_requirements=model_requirements(),
-            )
+            with quiet_type_hints():
+                model = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=ExposureModel(kind),
+                    artifacts={ESTIMATOR_ARTIFACT: str(path)},
+                    model_config={"name": registered_name(kind), "run_id": run.info.run_id},
+                    input_example=example,
+                    code_paths=[str(Path(features.__file__).parent)],
+                    pip_requirements=model_requirements(),
+                )
         mlflow.set_tag("model_uri", model.model_uri)
         return str(run.info.run_id), str(model.model_uri)
 

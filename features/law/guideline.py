@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult
+from features.law.statutory import BandResult, insider_could_sell
 from features.law.table import LawTable, load_law_table
 from features.law.vocab import Band, VictimCategory
 
@@ -31,21 +31,32 @@ def _position(multiple: float | None, law: LawTable) -> float:
 def baseline_adjustments(case: CriminalCase, band: BandResult | None = None) -> dict[str, float]:
     """The guideline adjustments that apply to this case (name -> fraction of the starting point).
 
-    ``insider`` (Criminal Law Art. 253-1(2): 从重) applies when the band's reading is the insider's (an insider who
-    sold or provided data obtained in the duties: ``band.insider_rule``)."""
+    Unknown is not false: a circumstance not stated counts half its adjustment (stated: all of it; stated absent:
+    none). ``insider`` (Criminal Law Art. 253-1(2): 从重) applies when the band's reading is the insider's (an
+    insider who sold or provided data obtained in the duties: ``band.insider_rule``)."""
     law = load_law_table()
-    applies = {
-        "surrender": bool(case.surrender),
-        "truthful_confession": bool(case.truthful_confession),
-        "guilty_plea": bool(case.guilty_plea),
-        "restitution": bool(case.restitution),
-        "accessory": case.role == "accessory",
-        "attempt": bool(case.attempt),
-        "recidivist": bool(case.recidivist),
-        "vulnerable_victims": case.victim_category in VULNERABLE_VICTIMS,
-        "insider": band is not None and band.insider_rule,
+
+    def weight(value: bool | None) -> float:
+        return 0.5 if value is None else float(value)  # not-law: half for a circumstance not stated
+
+    weights = {
+        "surrender": weight(case.surrender),
+        "truthful_confession": weight(case.truthful_confession),
+        "guilty_plea": weight(case.guilty_plea),
+        "restitution": weight(case.restitution),
+        "accessory": weight(None if case.role is None else case.role == "accessory"),
+        "attempt": weight(case.attempt),
+        "recidivist": weight(case.recidivist),
+        "vulnerable_victims": weight(
+            None if case.victim_category is None else case.victim_category in VULNERABLE_VICTIMS
+        ),
+        "insider": weight(None if case.insider is None else band is not None and band.insider_rule)
+        if case.insider is not None or insider_could_sell(case)
+        else 0.0,
     }
-    return {name: adj.baseline for name, adj in law.adjustments.items() if applies.get(name, False)}
+    return {
+        name: adj.baseline * weights[name] for name, adj in law.adjustments.items() if weights.get(name, 0.0) > 0
+    }
 
 
 def baseline_custodial_months(case: CriminalCase, band: BandResult) -> float:
@@ -67,7 +78,7 @@ def baseline_custodial_months(case: CriminalCase, band: BandResult) -> float:
     reduction = max(law.max_combined_reduction, sum(v for v in adjustments.values() if v < 0))
     increase = sum(v for v in adjustments.values() if v > 0)
     months = start * (1 + reduction + increase)
-    if "recidivist" in adjustments:
+    if case.recidivist:  # Criminal Law Art. 65 as the guideline applies it: at least this many months more
         months = max(months, start + law.recidivist_min_increase_months)
     return float(min(max(months, low), high))
 

@@ -1032,6 +1032,14 @@ def _contested(case: CriminalCase, law: LawTable, result: BandResult) -> list[Co
     return out
 
 
+def insider_could_sell(case: CriminalCase, law: LawTable | None = None) -> bool:
+    """Whether the insider rules (Interp. 2017 Art. 5(1)(8), Criminal Law Art. 253-1(2)) would apply if the defendant
+    were an insider: they cover selling or providing data obtained in the duties (no conduct given: they may)."""
+    law = law or load_law_table()
+    conduct = set(case.conduct)
+    return bool(conduct & law.insider_selling) if conduct else True
+
+
 def statutory_band(case: CriminalCase, law: LawTable | None = None, *, contested: bool = True) -> BandResult:
     """Place a criminal case in its statutory band, with every reading the facts allow and their consequences.
 

@@ -23,22 +23,24 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
 
-from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult, LawTable
+from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.statutory import BandResult, LawTable, statutory_band
+from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
-from features.model.estimators import OutcomeRegressor, ProbationClassifier
+from features.model.estimators import OrderRate, OutcomeRegressor, ProbationClassifier
 from features.model.featurize import CaseFeaturizer, Prepared, law_digest
 from features.model.similar import SimilarCases
-from features.model.targets import target_data
+from features.model.targets import ORDER_TARGETS, target_data
 from features.tables import FieldError, validate_record
 
 Kind = Literal["criminal", "civil"]
+Part: TypeAlias = OutcomeRegressor | ProbationClassifier | OrderRate
 CRIMINAL_TARGETS = ("custodial_months", "probation", "fine_yuan")
 CIVIL_TARGETS = ("awarded_total_yuan",)
 KIND_TARGETS: dict[str, tuple[str, ...]] = {"criminal": CRIMINAL_TARGETS, "civil": CIVIL_TARGETS}
@@ -97,7 +99,7 @@ class _Estimator(BaseEstimator):
     featurizer: CaseFeaturizer | None
     similar_k: int
 
-    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+    def _parts(self) -> dict[str, Part]:
         raise NotImplementedError
 
     def _fit_parts(self, cases: Sequence[CaseModel], data_name: str | None) -> None:
@@ -105,7 +107,7 @@ class _Estimator(BaseEstimator):
         self.featurizer_ = clone(
             self.featurizer if self.featurizer is not None else CaseFeaturizer(self.kind)
         ).fit()
-        self.parts_: dict[str, OutcomeRegressor | ProbationClassifier] = {}
+        self.parts_: dict[str, Part] = {}
         self.training_: dict[str, dict[str, Any]] = {}
         for target, part in self._parts().items():
             data = target_data(own, target)
@@ -187,6 +189,36 @@ class _Estimator(BaseEstimator):
         return self.answer_records([x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in X])
 
 
+# how a circumstance reads when it is absent: the counterfactual behind its driver ("guilty plea: -2.1 months")
+ABSENT: dict[str, dict[str, Any]] = {
+    "surrender": {"surrender": False},
+    "truthful_confession": {"truthful_confession": False},
+    "guilty_plea": {"guilty_plea": False},
+    "restitution": {"restitution": False},
+    "accessory": {"role": "principal"},
+    "attempt": {"attempt": False},
+    "recidivist": {"recidivist": False},
+    "vulnerable_victims": {"victim_category": "general_public"},
+    "insider": {"insider": False},
+}
+PROBATION_NOTES = {
+    "base_rate": "The share of suspended sentences among past defendants of this band within the legal limits "
+    "(Criminal Law Arts. 72-74): no model predicts probation better on these facts, so it is told as a base rate.",
+    "model": "A model that beat the base rate of suspended sentences on the same splits (Criminal Law Arts. 72-74 "
+    "applied).",
+    "rule": "A rule of thumb within the legal limits (Criminal Law Arts. 72-74), not learned.",
+}
+
+
+def _variant(case: CriminalCase, update: dict[str, Any]) -> CriminalCase:
+    """The case with ``update`` merged into its facts (outcome fields dropped: a variant is estimated)."""
+    base = case.model_dump(mode="json", exclude_none=True)
+    merged = {**base, **update}
+    out = parse_case(merged)
+    assert isinstance(out, CriminalCase)
+    return out
+
+
 class CriminalEstimator(_Estimator):
     """Criminal defendants (Criminal Law Art. 253-1) -> the whole answer.
 
@@ -215,7 +247,7 @@ class CriminalEstimator(_Estimator):
         self.featurizer = featurizer
         self.similar_k = similar_k
 
-    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+    def _parts(self) -> dict[str, Part]:
         return {
             "custodial_months": self.custodial or OutcomeRegressor(target="custodial_months", family="baseline"),
             "probation": self.probation or ProbationClassifier(family="baseline"),
@@ -271,22 +303,111 @@ class CriminalEstimator(_Estimator):
         }
 
     def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
-        """The whole answer for each criminal case (see module docstring)."""
+        """The whole answer for each criminal case (see module docstring).
+
+        Every case goes through the models in one batch with its variants: each reading of an uncertain band (the
+        case with the facts that make that reading certain: the estimate under each), and each stated or unknown
+        circumstance set absent (its driver: what that fact changes)."""
         crim: list[CriminalCase] = []
         for case in cases:
             if not isinstance(case, CriminalCase):
                 raise TypeError("a criminal estimator got a civil case")
             crim.append(case)
-        prepared = self.prepare(crim)
+        law = self.law_
+        shown = [statutory_band(c, law) for c in crim]  # with contested readings: they are for answers
+        rows: list[CriminalCase] = list(crim)
+        reading_rows: list[list[int]] = []
+        driver_rows: list[list[tuple[int, int]]] = []  # (circumstance index, row)
+        for case, band in zip(crim, shown, strict=True):
+            mine: list[int] = []
+            if len(band.readings) > 1:
+                for reading in band.readings:
+                    rows.append(_variant(case, reading.case_update))
+                    mine.append(len(rows) - 1)
+            reading_rows.append(mine)
+            values = circumstance_values(case, band)
+            drivers: list[tuple[int, int]] = []
+            for j, (circumstance, value) in enumerate(zip(CIRCUMSTANCES, values, strict=True)):
+                if value > 0:
+                    rows.append(_variant(case, ABSENT[circumstance.name]))
+                    drivers.append((j, len(rows) - 1))
+            driver_rows.append(drivers)
+        prepared = self.prepare(rows)
         cols = self.columns(prepared)
-        drivers = self._custodial.drivers(prepared)
-        similar = self.similar_.nearest(prepared.feats, k=self.similar_k if k is None else k)
+        base_drivers = self._custodial.base_drivers(prepared.take(range(len(crim))))
+        similar = self.similar_.nearest(prepared.feats[: len(crim)], k=self.similar_k if k is None else k)
         model = self.model_block()
-        law = {"digest": self.law_digest_}
+        law_ref = law.ref() if hasattr(law, "ref") else {"digest": self.law_digest_}
+        rates = self._probation.base_rates(prepared.take(range(len(crim))))
         answers = []
-        for i, (case, band) in enumerate(zip(crim, prepared.criminal_bands, strict=True)):
-            answers.append(self._one(i, case, band, cols, drivers[i], similar[i], model, law))
+        for i, (case, band) in enumerate(zip(crim, shown, strict=True)):
+            answer = self._one(i, case, band, cols, similar[i], model, law_ref, float(rates[i]))
+            answer["drivers"] = self._drivers(i, case, band, cols, driver_rows[i], base_drivers[i])
+            answer["readings"] = [
+                self._reading(reading, row, cols)
+                for reading, row in zip(band.readings, reading_rows[i], strict=False)
+            ]
+            answers.append(answer)
         return answers
+
+    def _reading(self, reading: Any, row: int, cols: dict[str, NDArray[Any]]) -> dict[str, Any]:
+        """One reading of an uncertain band with the estimate under it (the case with its deciding facts)."""
+        return {
+            "band": reading.band.value,
+            "condition": reading.condition,
+            "deciding_facts": list(reading.deciding_facts),
+            "custodial_months": {
+                **{k: float(cols[f"custodial_months_{k}"][row]) for k in ("point", "low", "high")},
+                "level": float(cols["custodial_months_level"][row]),
+                "legal_range": list(reading.custodial_range_months),
+            },
+            "p_custodial_le_36_months": float(cols["p_custodial_le_36_months"][row]),
+            "probation_probability": float(cols["probation_probability"][row]),
+            "fine_yuan": {k: float(cols[f"fine_yuan_{k}"][row]) for k in ("point", "low", "high")},
+            "fine_mandatory": reading.fine_mandatory,
+            "probation_possible": reading.probation_possible,
+            "exemption_possible": reading.exemption_possible,
+            "rules": [r.article for r in reading.rules],
+        }
+
+    def _drivers(
+        self,
+        i: int,
+        case: CriminalCase,
+        band: BandResult,
+        cols: dict[str, NDArray[Any]],
+        rows: list[tuple[int, int]],
+        base: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Legal reasons, largest first: each circumstance (the estimate with it minus without it; unknown ones
+        count half) and the groups of facts behind the base."""
+        point = float(cols["custodial_months_point"][i])
+        values = circumstance_values(case, band)
+        out: list[dict[str, Any]] = []
+        for j, row in rows:
+            circumstance = CIRCUMSTANCES[j]
+            delta = round(point - float(cols["custodial_months_point"][row]), 1)
+            if delta == 0:
+                continue
+            unknown = values[j] == UNKNOWN
+            out.append(
+                {
+                    "feature": circumstance.name,
+                    "reason": circumstance.label + (" (not stated: counted half)" if unknown else ""),
+                    "contribution_months": delta,
+                    "value": values[j],
+                }
+            )
+        out += [
+            {
+                "feature": d["feature"],
+                "reason": d["reason"],
+                "contribution_months": d["contribution"],
+                "value": d["value"],
+            }
+            for d in base
+        ]
+        return sorted(out, key=lambda d: -abs(d["contribution_months"]))
 
     def _one(
         self,
@@ -294,14 +415,16 @@ class CriminalEstimator(_Estimator):
         case: CriminalCase,
         band: BandResult,
         cols: dict[str, NDArray[Any]],
-        drivers: list[dict[str, Any]],
         similar: list[dict[str, Any]],
         model: dict[str, dict[str, Any]],
-        law: dict[str, str],
+        law: dict[str, Any],
+        base_rate: float,
     ) -> dict[str, Any]:
         gains = case.illegal_profit_yuan if case.illegal_profit_yuan is not None else case.sales_yuan
         low = float(cols["custodial_months_low"][i])
         fine = {k: float(cols[f"fine_yuan_{k}"][i]) for k in ("point", "low", "high")}
+        probation = self._probation
+        basis = "rule" if probation.family == "baseline" else ("base_rate" if probation.is_base_rate else "model")
         return {
             "case_id": case.case_id,
             "band": band.band.value,
@@ -316,16 +439,20 @@ class CriminalEstimator(_Estimator):
             },
             "p_custodial_le_36_months": float(cols["p_custodial_le_36_months"][i]),
             "probation_probability": float(cols["probation_probability"][i]),
+            "probation": {
+                "probability": float(cols["probation_probability"][i]),
+                "basis": basis,
+                "family": probation.family,
+                "base_rate": round(base_rate, PROBABILITY_DIGITS),
+                "note": PROBATION_NOTES[basis],
+            },
             "fine_yuan": {
                 **fine,
                 "level": float(cols["fine_yuan_level"][i]),
                 "guideline_yuan": list(band.fine_guideline_yuan) if band.fine_guideline_yuan else None,
                 "multiple_of_gains": _ratios(fine["point"], fine["low"], fine["high"], gains, 2),
             },
-            "drivers": [
-                {"feature": d["feature"], "contribution_months": d["contribution"], "value": d["value"]}
-                for d in drivers
-            ],
+            "drivers": [],
             "similar_cases": similar,
             "model": model,
             "law": law,
@@ -335,8 +462,9 @@ class CriminalEstimator(_Estimator):
 
 class CivilEstimator(_Estimator):
     """Civil and public-interest judgments (PIPL Arts. 69-70, Civil Code Arts. 1182-1183, unfair competition) ->
-    the whole answer. Parameters: award (``OutcomeRegressor(target="awarded_total_yuan")``), featurizer,
-    similar_k."""
+    the whole answer: the award as courts decide it (whether anything is awarded, then how much, by kind of suit),
+    P(claims rejected), and P(an apology, an injunction / deletion is ordered) against their base rates.
+    Parameters: award (``OutcomeRegressor(target="awarded_total_yuan")``), featurizer, similar_k."""
 
     kind: Kind = "civil"
 
@@ -350,9 +478,10 @@ class CivilEstimator(_Estimator):
         self.featurizer = featurizer
         self.similar_k = similar_k
 
-    def _parts(self) -> dict[str, OutcomeRegressor | ProbationClassifier]:
+    def _parts(self) -> dict[str, Part]:
         return {
-            "awarded_total_yuan": self.award or OutcomeRegressor(target="awarded_total_yuan", family="baseline")
+            "awarded_total_yuan": self.award or OutcomeRegressor(target="awarded_total_yuan", family="baseline"),
+            **{order: OrderRate() for order in ORDER_TARGETS},
         }
 
     def fit(self, X: Sequence[CaseModel], y: Any = None, data_name: str | None = None) -> CivilEstimator:
@@ -365,14 +494,21 @@ class CivilEstimator(_Estimator):
         assert isinstance(model, OutcomeRegressor)
         return model
 
+    def _order(self, name: str) -> OrderRate:
+        model = self.parts_[name]
+        assert isinstance(model, OrderRate)
+        return model
+
     def columns(self, prepared: Prepared) -> dict[str, NDArray[Any]]:
-        """The award of every case, shape (n,), in yuan rounded to 10."""
+        """The award of every case (yuan rounded to 10) and the probabilities of its outcomes, shape (n,)."""
         est = self._award.estimate(prepared)
         return {
             "awarded_total_yuan_point": _round(est["point"], YUAN_DIGITS),
             "awarded_total_yuan_low": _round(est["low"], YUAN_DIGITS),
             "awarded_total_yuan_high": _round(est["high"], YUAN_DIGITS),
             "awarded_total_yuan_level": np.full(len(prepared), self._award.level),
+            "p_claims_rejected": _round(1 - est["p_positive"], PROBABILITY_DIGITS),
+            **{f"p_{o}": _round(self._order(o).proba(prepared), PROBABILITY_DIGITS) for o in ORDER_TARGETS},
         }
 
     def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
@@ -383,12 +519,22 @@ class CivilEstimator(_Estimator):
             civ.append(case)
         prepared = self.prepare(civ)
         cols = self.columns(prepared)
-        drivers = self._award.drivers(prepared)
+        drivers = self._award.base_drivers(prepared)
         similar = self.similar_.nearest(prepared.feats, k=self.similar_k if k is None else k)
         model = self.model_block()
+        law = self.law_
+        law_ref = law.ref() if hasattr(law, "ref") else {"digest": self.law_digest_}
+        base_rejected = round(1 - self._award.pooled_rate_, PROBABILITY_DIGITS)
         answers = []
         for i, case in enumerate(civ):
             award = {k: float(cols[f"awarded_total_yuan_{k}"][i]) for k in ("point", "low", "high")}
+            orders = {
+                o: {
+                    "probability": float(cols[f"p_{o}"][i]),
+                    "base_rate": round(self._order(o).base_rate_, PROBABILITY_DIGITS),
+                }
+                for o in ORDER_TARGETS
+            }
             answers.append(
                 {
                     "case_id": case.case_id,
@@ -397,13 +543,25 @@ class CivilEstimator(_Estimator):
                     "award_to_claim_ratio": _ratios(
                         award["point"], award["low"], award["high"], case.claimed_yuan, 3
                     ),
+                    "outcomes": {
+                        "claims_rejected": {
+                            "probability": float(cols["p_claims_rejected"][i]),
+                            "base_rate": base_rejected,
+                        },
+                        **orders,
+                    },
                     "drivers": [
-                        {"feature": d["feature"], "contribution_yuan": d["contribution"], "value": d["value"]}
+                        {
+                            "feature": d["feature"],
+                            "reason": d["reason"],
+                            "contribution_yuan": d["contribution"],
+                            "value": d["value"],
+                        }
                         for d in drivers[i]
                     ],
                     "similar_cases": similar[i],
                     "model": model,
-                    "law": {"digest": self.law_digest_},
+                    "law": law_ref,
                     "disclaimer": DISCLAIMER,
                 }
             )

@@ -1,17 +1,28 @@
-"""Estimators that trained models are made of: the rule layer (statutory engine) + a learned model, as
-scikit-learn estimators over *cases* (models, dicts or a DataFrame of case rows), so that cross-validation,
-MLflow and serving all see one object with ``fit``/``predict``.
+"""The models an estimator is made of: the rule layer (statutory engine) + a learned or empirical model, as
+scikit-learn estimators over *cases* (models, dicts or a DataFrame of case rows).
 
 They live in ``features`` (not ``training``) because a model saved by training must load in serving, and
 serving never imports training.
 
 Targets and units:
-- ``custodial_months``: months of imprisonment or detention (0 = fine only / exempt), clipped to the legal range
-  of the case's statutory band (Criminal Law Art. 253-1; Art. 63 mitigation; see ``features.law.statutory``);
-- ``fine_yuan``: criminal fine in yuan; ``awarded_total_yuan``: civil award in yuan (never above the claim).
-Regression is on log(1 + y). Intervals and P(y <= t) come from a conformal predictive system (crepes) over
-out-of-fold residuals, Mondrian by statutory band (criminal) or proceeding (civil) when each bin has enough
-residuals.
+- ``custodial_months``: months of imprisonment or detention (0 = fine only / exempt); points stay inside the
+  legal range of the case's statutory band (Criminal Law Art. 253-1), intervals may reach below its minimum
+  (Art. 63 mitigation);
+- ``fine_yuan``: criminal fine in yuan;
+- ``awarded_total_yuan``: civil award in yuan (never above the claim), modelled as courts decide it: whether
+  anything is awarded (by kind of suit), then how much (see ``AWARD_SEGMENTS``).
+
+Families of :class:`OutcomeRegressor`:
+- ``baseline``: the statutory baseline (the band placed by its thresholds, the guideline's adjustments at the
+  middle of their ranges; Interp. 2017 Art. 12 for fines; PIPL Art. 69 for awards), no learning;
+- ``band_quantile``: the honest empirical baseline: the median of the training outcomes of the case's band
+  (kind of suit for awards) as the point, their quantiles as the interval;
+- ``ridge`` | ``forest`` | ``lightgbm`` | ``custom`` (a researcher's estimator by import path): a learned base on
+  log(1 + y); for criminal targets the circumstances act only through the guideline's bounded adjustments
+  (:mod:`features.model.adjust`), so mitigation never raises an estimate.
+Intervals and P(y <= t) come from conformal predictive distributions over out-of-fold residuals, Mondrian by band
+(criminal) or kind of suit (awards) when each bin has enough residuals (:class:`features.model.calibration.
+Calibrator`).
 """
 
 from __future__ import annotations
@@ -33,87 +44,87 @@ from features.law.guideline import (
 )
 from features.law.schema import CivilCase, CriminalCase
 from features.law.statutory import BandResult
-from features.model.calibration import fit_cps, group_of
+from features.law.vocab import Band
+from features.model.adjust import AdjustmentLayer, circumstance_matrix
+from features.model.calibration import UNSEEN_BIN, Calibrator, calibration_groups, group_of
 from features.model.cases import CaseInput, CaseModel
-from features.model.featurize import MONOTONE_INCREASING, CaseFeaturizer, Prepared
+from features.model.featurize import (
+    CIRCUMSTANCE_FEATURES,
+    MONOTONE_INCREASING,
+    PROBATION_DIRECTION,
+    CaseFeaturizer,
+    Prepared,
+)
+from features.model.learners import LEARNED_FAMILIES, make_regressor
+from features.model.reasons import reason_of
 from features.model.trees import ForestTables
 
 Target = Literal["custodial_months", "fine_yuan", "awarded_total_yuan"]
-Family = Literal["baseline", "ridge", "forest", "lightgbm"]
+Family = Literal["baseline", "band_quantile", "ridge", "forest", "lightgbm", "custom"]
 TARGET_KIND: dict[str, Literal["criminal", "civil"]] = {
     "custodial_months": "criminal",
     "fine_yuan": "criminal",
     "probation": "criminal",
     "awarded_total_yuan": "civil",
 }
+BASELINE_FAMILIES = ("baseline", "band_quantile")
+BAND_ORDER = tuple(b.value for b in Band)  # none, serious, especially_serious: least to most severe
 # Criminal Law Art. 63: with mitigation (surrender, accessory role, attempt, meritorious service, or the SPC's
 # approval) a court sentences below the band's minimum, in the next lower range of Art. 253-1, whose bottom is a
 # fine alone. Such facts are often unstated or arise later, so a custodial interval may reach down to here while
 # the point stays inside the band: clipping intervals at the band's minimum left 8% of real terms outside every
 # interval (80% intervals covered 76%; measured on the seed data, 3 x 5-fold grouped CV).
 MITIGATED_FLOOR_MONTHS = 0.0
+# Kinds of civil suit, which courts decide on different scales (hundreds of yuan to tens of millions)
+AWARD_SEGMENTS = ("individual", "public_interest", "data_competition")
+PRIOR_WEIGHT = 2.0  # pseudo-cases pulling a segment's rate towards the pooled rate (partial pooling)
+EXP_LIMIT = 50.0  # not-law: log(1 + y) is clipped here so that expm1 stays finite
 
 
-def make_regressor(family: str, feature_names: Sequence[str], params: dict[str, Any] | None, seed: int) -> Any:
-    """A fresh learner on log(1 + y) for one family, with the project's defaults for small data."""
-    params = dict(params or {})
-    if family == "ridge":
-        from sklearn.linear_model import RidgeCV
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+def award_segment(case: CaseModel) -> str:
+    """The kind of civil suit: public interest (PIPL Art. 70), data unfair competition, or an individual's."""
+    if isinstance(case, CivilCase):
+        if case.proceeding == "public_interest" or case.claim_type == "public_interest":
+            return "public_interest"
+        if case.claim_type == "data_unfair_competition":
+            return "data_competition"
+    return "individual"
 
-        alphas = params.pop("alphas", list(np.logspace(-2, 3, 21)))
-        return make_pipeline(StandardScaler(), RidgeCV(alphas=alphas, **params))
-    if family == "forest":
-        from sklearn.ensemble import RandomForestRegressor
 
-        forest_defaults: dict[str, Any] = {
-            "n_estimators": 200,
-            "min_samples_leaf": 2,
-            "max_features": 0.5,
-            "n_jobs": 1,
-        }
-        return RandomForestRegressor(random_state=seed, **{**forest_defaults, **params})
-    if family == "lightgbm":
-        from lightgbm import LGBMRegressor
+def smoothed_rates(labels: Sequence[str], positive: NDArray[np.bool_]) -> tuple[dict[str, float], float]:
+    """Per label the share of ``positive``, pulled towards the pooled share by ``PRIOR_WEIGHT`` pseudo-cases."""
+    pooled = float(np.mean(positive)) if len(positive) else 0.0
+    rates: dict[str, float] = {}
+    arr = np.asarray(labels, dtype=object)
+    for label in sorted(set(arr.tolist())):
+        mask = arr == label
+        rates[str(label)] = float((positive[mask].sum() + PRIOR_WEIGHT * pooled) / (mask.sum() + PRIOR_WEIGHT))
+    return rates, pooled
 
-        monotone = [1 if name in MONOTONE_INCREASING else 0 for name in feature_names]
-        defaults: dict[str, Any] = {
-            "n_estimators": 300,
-            "learning_rate": 0.03,
-            "num_leaves": 8,
-            "min_child_samples": 5,
-            "subsample": 0.8,
-            "subsample_freq": 1,
-            "colsample_bytree": 0.8,
-            "reg_lambda": 1.0,
-            "n_jobs": 1,
-            "verbose": -1,
-        }
-        if params.pop("monotone", True):
-            defaults["monotone_constraints"] = monotone
-            defaults["monotone_constraints_method"] = "advanced"
-        return LGBMRegressor(random_state=seed, **{**defaults, **params})
-    raise ValueError(f"unknown model family {family!r}; choose baseline, ridge, forest or lightgbm")
+
+def _splitter(n_folds: int, groups: Sequence[Any] | None, n: int, seed: int) -> Any:
+    folds = max(2, min(n_folds, len(set(groups)) if groups is not None else n))
+    if groups is not None:
+        return GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return KFold(n_splits=folds, shuffle=True, random_state=seed)
 
 
 class OutcomeRegressor(RegressorMixin, BaseEstimator):
-    """Cases -> outcome in natural units (months or yuan), with conformal intervals clipped to the legal range
-    (custodial months: points inside the band, intervals from ``MITIGATED_FLOOR_MONTHS`` (Art. 63) to its maximum).
+    """Cases -> outcome in natural units (months or yuan), with conformal intervals (see module docstring).
 
     Parameters:
         target: ``custodial_months`` | ``fine_yuan`` | ``awarded_total_yuan``.
-        family: ``baseline`` (statutory, no learning) | ``ridge`` | ``forest`` | ``lightgbm``.
+        family: see module docstring.
         level: coverage of the intervals (e.g. 0.8).
         params: hyper-parameters of the family's learner.
+        learner: import path of a ``custom`` family's scikit-learn regressor (``package.module:Class``).
         featurizer: the :class:`CaseFeaturizer` (cloned at fit; default ``CaseFeaturizer(kind)``); experiments pass
             one that keeps a subset of the features.
         n_calibration_folds: folds of the internal cross-fit that produces calibration residuals.
         random_state: seed.
     ``fit(X, y, groups=None)``: X cases (n,), y natural units (n,), groups keep co-defendants together.
-    ``prepare(X)`` -> :class:`Prepared` (bands and features once); ``estimate(prepared)`` -> arrays of shape (n,):
-    ``point``, ``low``, ``high`` (and ``p_le_threshold``); ``predict(X)`` -> (n,) points;
-    ``predict_interval(X)`` -> (n, 2) [low, high].
+    ``prepare(X)`` -> :class:`Prepared`; ``estimate(prepared)`` -> arrays of shape (n,): ``point``, ``low``,
+    ``high`` (and ``p_le_threshold``); ``predict(X)`` -> (n,) points; ``predict_interval(X)`` -> (n, 2).
     """
 
     def __init__(
@@ -122,6 +133,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         family: Family = "lightgbm",
         level: float = 0.8,
         params: dict[str, Any] | None = None,
+        learner: str | None = None,
         featurizer: CaseFeaturizer | None = None,
         n_calibration_folds: int = 5,
         random_state: int = 0,
@@ -130,6 +142,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.family = family
         self.level = level
         self.params = params
+        self.learner = learner
         self.featurizer = featurizer
         self.n_calibration_folds = n_calibration_folds
         self.random_state = random_state
@@ -139,26 +152,23 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         """Validate ``X`` and compute its bands and features with this model's featurizer."""
         return self.featurizer_.prepare(X)
 
+    @property
+    def _criminal(self) -> bool:
+        return TARGET_KIND[self.target] == "criminal"
+
+    @property
+    def _hurdle(self) -> bool:
+        return self.target == "awarded_total_yuan"
+
     def _bins(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[Any]:
-        """Mondrian labels: the band for custodial months, the proceeding for awards, one label for fines.
-
-        Fines are calibrated pooled: by band (3 x 5-fold grouped CV on the seed data) their intervals widened by
-        15% at no gain in coverage, while by-band custodial intervals cover every band near the stated level."""
-        if self.target == "fine_yuan":
+        """Mondrian labels: the band (criminal targets) or the kind of suit (awards). The residuals of fines are
+        pooled ("all"): by band their intervals widened by 15% at no gain in coverage (3 x 5-fold grouped CV on the
+        seed data); the band-quantile baseline keeps its band's fines."""
+        if self.target == "fine_yuan" and self.family != "band_quantile":
             return np.full(len(cases), "all", dtype=object)
-        if TARGET_KIND[self.target] == "criminal":
+        if self._criminal:
             return np.asarray([b.band.value if b is not None else "none" for b in bands], dtype=object)
-        return np.asarray([c.proceeding for c in cases], dtype=object)
-
-    def _calibration_bins(
-        self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
-    ) -> NDArray[Any] | None:
-        """The Mondrian groups of the cases for ``cps_`` (None when it is pooled)."""
-        if not self.mondrian_:
-            return None
-        groups = getattr(self, "calibration_groups_", None)
-        raw = self._bins(cases, bands)
-        return raw if groups is None else group_of(raw, groups)  # None: fitted before groups existed
+        return np.asarray([award_segment(c) for c in cases], dtype=object)
 
     def _legal_bounds(
         self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
@@ -168,13 +178,14 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         for i, (case, band) in enumerate(zip(cases, bands, strict=True)):
             if self.target == "custodial_months" and band is not None:
                 low[i], high[i] = band.custodial_range_months
-            elif (
-                self.target == "awarded_total_yuan"
-                and isinstance(case, CivilCase)
-                and case.claimed_yuan is not None
-            ):
+            elif self._hurdle and isinstance(case, CivilCase) and case.claimed_yuan is not None:
                 high[i] = case.claimed_yuan  # a court awards no more than is claimed
         return low, high
+
+    def _floor(self, low_legal: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.target == "custodial_months":
+            return np.minimum(low_legal, MITIGATED_FLOOR_MONTHS)
+        return low_legal
 
     def _baseline(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[np.float64]:
         out = np.empty(len(cases))
@@ -190,82 +201,246 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
                 out[i] = baseline_award_yuan(case)
         return np.log1p(out)
 
+    def _base_columns(self) -> NDArray[np.int_]:
+        """Columns the learned base sees: for criminal targets every feature but the circumstances."""
+        if not self._criminal:
+            return np.arange(len(self.feature_names_))
+        return np.asarray(
+            [i for i, n in enumerate(self.feature_names_) if n not in CIRCUMSTANCE_FEATURES], dtype=int
+        )
+
     # ---- fitting
     def fit(
         self, X: CaseInput, y: Sequence[float] | NDArray[np.float64], groups: Sequence[Any] | None = None
     ) -> OutcomeRegressor:
+        if self.family not in (*BASELINE_FAMILIES, *LEARNED_FAMILIES):
+            raise ValueError(f"unknown model family {self.family!r}")
         self.featurizer_ = _fitted_featurizer(self.featurizer, TARGET_KIND[self.target])
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
         prepared = self.prepare(X)
-        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
-        z = np.log1p(np.asarray(y, dtype=float))
-        if np.any(~np.isfinite(z)):
+        cases, bands = prepared.cases, prepared.bands
+        y_arr = np.asarray(y, dtype=float)
+        if np.any(~np.isfinite(y_arr)) or np.any(y_arr < 0):
             raise ValueError(f"{self.target}: targets must be finite and >= 0")
         self.n_train_ = len(cases)
-        bins = self._bins(cases, bands)
+        labels = self._bins(cases, bands)
+        self.model_: Any = None
+        self.forest_tables_: ForestTables | None = None
+        self.adjust_: AdjustmentLayer | None = None
+        self.quantiles_: dict[str, NDArray[np.float64]] | None = None
+        self.rates_: dict[str, float] = {}
+        self.pooled_rate_ = 1.0
+        keep = np.ones(len(cases), dtype=bool)
+        if self._hurdle:  # whether anything is awarded, by kind of suit; the amount on the awards made
+            positive = y_arr > 0
+            self.rates_, self.pooled_rate_ = smoothed_rates(labels.tolist(), positive)
+            keep = positive
+        sub = prepared.take(np.flatnonzero(keep))
+        z = np.log1p(y_arr[keep])
+        sub_groups = [g for g, k in zip(groups, keep, strict=True) if k] if groups is not None else None
+        sub_labels = labels[keep]
+        if self.family == "band_quantile":
+            self._fit_quantiles(sub_labels, y_arr[keep])
+            return self
         if self.family == "baseline":
-            self.model_ = None
-            self.forest_tables_ = None
-            oof = self._baseline(cases, bands)
+            oof = self._baseline(sub.cases, sub.bands)
         else:
-            self.model_ = make_regressor(self.family, self.feature_names_, self.params, self.random_state)
-            self.model_.fit(feats, z)
-            self.forest_tables_ = ForestTables(self.model_, feats.shape[1]) if self.family == "forest" else None
-            oof = np.empty_like(z)
-            folds = min(self.n_calibration_folds, len(set(groups)) if groups is not None else len(z))
-            splitter = (
-                GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-                if groups is not None
-                else KFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            )
-            for train_idx, test_idx in splitter.split(feats, z, groups):
-                learner = clone(self.model_).fit(feats[train_idx], z[train_idx])
-                oof[test_idx] = learner.predict(feats[test_idx])
-        self.cps_, self.calibration_groups_ = fit_cps(z - oof, bins)
-        self.mondrian_ = bool(self.calibration_groups_)
-        self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof)))
+            oof = self._fit_learned(sub, z, sub_groups)
+        self.calibrator_ = Calibrator(z - oof, sub_labels, order=BAND_ORDER if self._criminal else None)
+        self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof))) if len(z) else float("nan")
         return self
 
-    # ---- prediction
-    def _raw(
-        self, feats: NDArray[np.float64], cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
+    def _fit_quantiles(self, labels: NDArray[Any], y: NDArray[np.float64]) -> None:
+        groups = calibration_groups(labels)
+        keys = group_of(labels, groups) if groups else np.full(len(labels), "*", dtype=object)
+        self.quantile_groups_ = groups
+        self.quantiles_ = {str(k): np.sort(y[keys == k]) for k in sorted(set(keys.tolist()))}
+        self.quantiles_["*"] = np.sort(y)
+
+    def _learner(self, names: Sequence[str]) -> Any:
+        return make_regressor(
+            self.family, names, self.params, self.random_state, MONOTONE_INCREASING, learner=self.learner
+        )
+
+    def _cross_fit(
+        self, learner: Any, x: NDArray[np.float64], target: NDArray[np.float64], groups: Sequence[Any] | None
     ) -> NDArray[np.float64]:
-        if self.model_ is None:
-            return self._baseline(cases, bands)
-        if self.family == "forest" and self.forest_tables_ is not None:
-            return self.forest_tables_.predict(feats)
+        oof = np.empty_like(target)
+        splitter = _splitter(self.n_calibration_folds, groups, len(target), self.random_state)
+        for train_idx, test_idx in splitter.split(x, target, groups):
+            fold = clone(learner).fit(x[train_idx], target[train_idx])
+            oof[test_idx] = fold.predict(x[test_idx])
+        return oof
+
+    def _fit_learned(
+        self, prepared: Prepared, z: NDArray[np.float64], groups: Sequence[Any] | None
+    ) -> NDArray[np.float64]:
+        """Fit the base (and, for criminal targets, the circumstances' bounded adjustments); returns the
+        out-of-fold predictions of log(1 + y) the calibration residuals come from."""
+        columns = self._base_columns()
+        self.base_columns_ = columns
+        names = [self.feature_names_[i] for i in columns]
+        x = prepared.feats[:, columns]
+        learner = self._learner(names)
+        effect = np.zeros(len(z))
+        if self._criminal:
+            C = circumstance_matrix(prepared.cases, prepared.criminal_bands)  # type: ignore[arg-type]
+            self.adjust_ = AdjustmentLayer(self.featurizer_.law_)
+            base_oof = self._cross_fit(learner, x, z, groups)
+            self.adjust_.fit(C, z - base_oof)
+            effect = self.adjust_.effect(C)
+        self.model_ = clone(learner).fit(x, z - effect)
+        if self.family == "forest":
+            self.forest_tables_ = ForestTables(self.model_, x.shape[1])
+        return self._cross_fit(learner, x, z - effect, groups) + effect
+
+    # ---- prediction
+    def _base(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
+        x = feats[:, self.base_columns_]
+        if self.forest_tables_ is not None:
+            return self.forest_tables_.predict(x)
         if self.family == "ridge":
             # scaler + linear model in numpy: identical numbers without sklearn's per-call input checks (~0.3 ms)
             scaler, linear = self.model_[0], self.model_[-1]
-            return np.asarray(
-                ((feats - scaler.mean_) / scaler.scale_) @ linear.coef_ + linear.intercept_, dtype=float
+            return np.asarray(((x - scaler.mean_) / scaler.scale_) @ linear.coef_ + linear.intercept_, dtype=float)
+        return np.asarray(self.model_.predict(x), dtype=float)
+
+    def _effect(self, prepared: Prepared) -> NDArray[np.float64]:
+        if self.adjust_ is None:
+            return np.zeros(len(prepared))
+        return self.adjust_.effect(circumstance_matrix(prepared.cases, prepared.criminal_bands))  # type: ignore[arg-type]
+
+    def _raw(self, prepared: Prepared) -> NDArray[np.float64]:
+        """The point on log(1 + y), before the legal range (baseline and learned families)."""
+        if self.model_ is None:
+            return self._baseline(prepared.cases, prepared.bands)
+        return self._base(prepared.feats) + self._effect(prepared)
+
+    def _positive_rate(self, labels: NDArray[Any]) -> NDArray[np.float64]:
+        if not self._hurdle:
+            return np.ones(len(labels))
+        return np.asarray([self.rates_.get(str(k), self.pooled_rate_) for k in labels], dtype=float)
+
+    def _quantile_groups(self, label: Any, towards: str) -> list[NDArray[np.float64]]:
+        """band_quantile: the outcome values of a label's group and, for criminal bands, of every less severe
+        (``towards="lower"``) or more severe (``"higher"``) band's group (the law's direction, as in
+        :class:`Calibrator`)."""
+        quantiles = self.quantiles_
+        assert quantiles is not None
+        groups = getattr(self, "quantile_groups_", {})
+
+        def values(lab: Any) -> NDArray[np.float64]:
+            key = groups.get(str(lab), groups.get(UNSEEN_BIN)) if groups else "*"
+            return quantiles.get(str(key), quantiles["*"])
+
+        if not self._criminal or str(label) not in BAND_ORDER:
+            return [values(label)]
+        rank = BAND_ORDER.index(str(label))
+        if towards == "lower":
+            return [values(b) for b in BAND_ORDER[: rank + 1]]
+        return [values(b) for b in BAND_ORDER[rank:]]
+
+    def _quantile_values(self, labels: NDArray[Any], q: NDArray[np.float64], higher: bool) -> NDArray[np.float64]:
+        """band_quantile: the q-th empirical quantile of each row's band (natural units); an upper or middle
+        quantile is the largest over its band and the less severe ones, a lower one the smallest over its band and
+        the more severe ones."""
+        out = np.empty(len(labels))
+        for i, (label, qi) in enumerate(zip(labels, q, strict=True)):
+            qs = [
+                float(np.quantile(v, min(max(qi, 0.0), 1.0), method="inverted_cdf")) if len(v) else 0.0
+                for v in self._quantile_groups(label, "lower" if higher else "higher")
+            ]
+            out[i] = max(qs) if higher else min(qs)
+        return out
+
+    def _empirical_cdf(self, labels: NDArray[Any], y: float) -> NDArray[np.float64]:
+        """band_quantile: P(Y <= y) of each row's band, never above that of a less severe band."""
+        out = np.empty(len(labels))
+        for i, label in enumerate(labels):
+            ps = [float(np.mean(v <= y + 1e-9)) if len(v) else 1.0 for v in self._quantile_groups(label, "lower")]
+            out[i] = min(ps)
+        return out
+
+    def _distribution_quantile(
+        self,
+        prepared: Prepared,
+        labels: NDArray[Any],
+        z_hat: NDArray[np.float64] | None,
+        q: NDArray[np.float64],
+        higher: bool,
+    ) -> NDArray[np.float64]:
+        """The q-th quantile (natural units) of each case's predictive distribution: for awards the mixture of
+        "nothing awarded" (probability 1 - rate of its kind of suit) and the distribution of the amount."""
+        rate = self._positive_rate(labels)
+        zero = 1.0 - rate
+        inner = np.clip((q - zero) / np.maximum(rate, 1e-12), 0.0, 1.0)
+        if self.quantiles_ is not None:
+            values = self._quantile_values(labels, inner, higher=higher)
+        else:
+            assert z_hat is not None
+            values = np.expm1(
+                np.clip(self.calibrator_.quantile(z_hat, labels, inner, higher), -EXP_LIMIT, EXP_LIMIT)
             )
-        return np.asarray(self.model_.predict(feats), dtype=float)
+        return np.where(q <= zero, 0.0, values)
 
     def estimate(self, prepared: Prepared, threshold: float | None = None) -> dict[str, NDArray[np.float64]]:
         """Point, interval and (optionally) P(y <= threshold) of a prepared batch; natural units, shape (n,)."""
-        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
-        z_hat = self._raw(feats, cases, bands)
-        bins = self._calibration_bins(cases, bands)
-        alpha = (1 - self.level) / 2 * 100
-        # smoothing=False: no random tie-breaking, so the same case always gets the same interval and P(y <= t)
-        interval = self.cps_.predict(
-            z_hat, bins=bins, lower_percentiles=alpha, higher_percentiles=100 - alpha, smoothing=False
-        )
-        interval = np.asarray(interval, dtype=float).reshape(len(cases), 2)
+        cases, bands = prepared.cases, prepared.bands
+        n = len(prepared)
+        labels = self._bins(cases, bands)
         low_legal, high_legal = self._legal_bounds(cases, bands)
-        floor = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS) if self.target == "custodial_months" else low_legal
-        point = np.clip(np.expm1(z_hat), low_legal, high_legal)
-        low = np.clip(np.expm1(np.clip(interval[:, 0], -50, 50)), floor, high_legal)  # not-law: overflow guard
-        high = np.clip(np.expm1(np.clip(interval[:, 1], -50, 50)), floor, high_legal)  # not-law: overflow guard
+        floor = self._floor(low_legal)
+        alpha = (1 - self.level) / 2
+        z_hat = None if self.quantiles_ is not None else self._raw(prepared)
+        if self._hurdle or self.quantiles_ is not None:
+            median = self._distribution_quantile(prepared, labels, z_hat, np.full(n, 0.5), higher=True)
+            lo = self._distribution_quantile(prepared, labels, z_hat, np.full(n, alpha), higher=False)
+            hi = self._distribution_quantile(prepared, labels, z_hat, np.full(n, 1 - alpha), higher=True)
+            point_raw = median
+        else:
+            assert z_hat is not None
+            lo_z, hi_z = self.calibrator_.interval(z_hat, labels, self.level)
+            lo, hi = np.expm1(np.clip(lo_z, -EXP_LIMIT, EXP_LIMIT)), np.expm1(np.clip(hi_z, -EXP_LIMIT, EXP_LIMIT))
+            point_raw = np.expm1(z_hat)
+        point = np.clip(point_raw, low_legal, high_legal)
+        low = np.clip(lo, floor, high_legal)
+        high = np.clip(hi, floor, high_legal)
         low, high = np.minimum(low, point), np.maximum(high, point)
         out = {"point": point, "low": low, "high": high}
         if threshold is not None:
-            p = self.cps_.predict(z_hat, bins=bins, y=math.log1p(threshold), smoothing=False)
-            p = np.asarray(p, dtype=float).reshape(-1)
+            if self.quantiles_ is not None:
+                p = self._empirical_cdf(labels, threshold)
+            else:
+                assert z_hat is not None
+                p = self.calibrator_.cdf(z_hat, labels, math.log1p(threshold))
             p = np.where(high_legal <= threshold, 1.0, np.where(floor > threshold, 0.0, p))
             out["p_le_threshold"] = np.clip(p, 0.0, 1.0)
+        if self._hurdle:
+            out["p_positive"] = self._positive_rate(labels)
         return out
+
+    def cdf(self, prepared: Prepared, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """P(outcome <= values[i]) for each case of a prepared batch (natural units), within the legal range."""
+        labels = self._bins(prepared.cases, prepared.bands)
+        low_legal, high_legal = self._legal_bounds(prepared.cases, prepared.bands)
+        floor = self._floor(low_legal)
+        out = np.empty(len(prepared))
+        z_hat = None if self.quantiles_ is not None else self._raw(prepared)
+        rate = self._positive_rate(labels)
+        for i, v in enumerate(values):
+            if v >= high_legal[i]:
+                out[i] = 1.0
+                continue
+            if v < floor[i]:
+                out[i] = 0.0
+                continue
+            if self.quantiles_ is not None:
+                inner = float(self._empirical_cdf(labels[i : i + 1], float(v))[0])
+            else:
+                assert z_hat is not None
+                inner = float(self.calibrator_.cdf(z_hat[i : i + 1], labels[i : i + 1], math.log1p(v))[0])
+            out[i] = (1 - rate[i]) + rate[i] * inner if self._hurdle else inner
+        return np.clip(out, 0.0, 1.0)
 
     def predict(self, X: CaseInput) -> NDArray[np.float64]:
         return self.estimate(self.prepare(X))["point"]
@@ -274,65 +449,89 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         est = self.estimate(self.prepare(X))
         return np.column_stack([est["low"], est["high"]])
 
-    def drivers(self, prepared: Prepared, top: int = 6) -> list[list[dict[str, float | str]]]:
-        """Signed contributions of features to each estimate, in the target's units (months or yuan).
-
-        LightGBM: TreeSHAP contributions (``pred_contrib``); forest: Saabas path contributions; ridge:
-        coefficient x standardized deviation.
-        Contributions are computed on log(1 + y) and rescaled so they add up to point - base, where base is the
-        prediction for an average training case. Empty for families without additive contributions.
-        """
-        cases, bands, feats = prepared.cases, prepared.bands, prepared.feats
+    def base_contributions(self, prepared: Prepared) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """Signed contributions of the base's features to log(1 + y), shape (n, n_base), and the bias (n,):
+        LightGBM TreeSHAP, forest path contributions, ridge coefficient x standardized deviation; None for
+        families without additive contributions."""
         if self.model_ is None:
-            return [[] for _ in range(len(feats))]
-        if self.family == "forest" and self.forest_tables_ is not None:
-            phi, bias = self.forest_tables_.contributions_of(feats)
-        elif self.family == "lightgbm":
-            contrib = np.asarray(self.model_.predict(feats, pred_contrib=True), dtype=float)
-            phi, bias = contrib[:, :-1], contrib[:, -1]
-        else:  # ridge pipeline: scaler + linear model
+            return None
+        x = prepared.feats[:, self.base_columns_]
+        if self.forest_tables_ is not None:
+            return self.forest_tables_.contributions_of(x)
+        if self.family == "lightgbm":
+            contrib = np.asarray(self.model_.predict(x, pred_contrib=True), dtype=float)
+            return contrib[:, :-1], contrib[:, -1]
+        if self.family == "ridge":
             scaler, linear = self.model_[0], self.model_[-1]
-            phi = (feats - scaler.mean_) / scaler.scale_ * linear.coef_
-            bias = np.full(len(feats), float(linear.intercept_))
-        low_legal, high_legal = self._legal_bounds(cases, bands)
-        out: list[list[dict[str, float | str]]] = []
-        for i in range(len(feats)):
+            return (x - scaler.mean_) / scaler.scale_ * linear.coef_, np.full(len(x), float(linear.intercept_))
+        return None
+
+    def base_drivers(self, prepared: Prepared, top: int = 4) -> list[list[dict[str, Any]]]:
+        """The facts behind the base of each estimate, grouped as the law weighs them (``features.model.reasons``):
+        ``{"feature": group key, "reason": label, "contribution": natural units, "value": the group's leading
+        feature value}``, largest first. Contributions are computed on log(1 + y) and rescaled to add up to the
+        base (circumstances removed, within the legal range) minus the estimate for an average training case."""
+        contributions = self.base_contributions(prepared)
+        if contributions is None:
+            return [[] for _ in range(len(prepared))]
+        phi, bias = contributions
+        names = [self.feature_names_[i] for i in self.base_columns_]
+        reasons = [reason_of(n) for n in names]
+        keys = sorted({r.key for r in reasons})
+        labels = {r.key: r.label for r in reasons}
+        low_legal, high_legal = self._legal_bounds(prepared.cases, prepared.bands)
+        x = prepared.feats[:, self.base_columns_]
+        out: list[list[dict[str, Any]]] = []
+        for i in range(len(prepared)):
             base = float(np.expm1(bias[i]))
             point = float(np.clip(np.expm1(bias[i] + phi[i].sum()), low_legal[i], high_legal[i]))
             total = phi[i].sum()
             scale = (point - base) / total if abs(total) > 1e-9 else 0.0
-            order = np.argsort(-np.abs(phi[i]))[:top]
+            grouped = {k: 0.0 for k in keys}
+            lead: dict[str, tuple[float, float]] = {}
+            for j, reason in enumerate(reasons):
+                grouped[reason.key] += phi[i, j]
+                if abs(phi[i, j]) > abs(lead.get(reason.key, (0.0, 0.0))[0]):
+                    lead[reason.key] = (phi[i, j], float(x[i, j]))
+            ranked = sorted(grouped.items(), key=lambda kv: -abs(kv[1]))[:top]
             out.append(
                 [
                     {
-                        "feature": self.feature_names_[j],
-                        "contribution": round(float(phi[i, j] * scale), 3),
-                        "value": float(feats[i, j]),
+                        "feature": key,
+                        "reason": labels[key],
+                        "contribution": round(float(value * scale), 3),
+                        "value": lead.get(key, (0.0, 0.0))[1],
                     }
-                    for j in order
-                    if abs(phi[i, j]) > 1e-6
+                    for key, value in ranked
+                    if abs(value * scale) >= 0.05  # not-law: smaller contributions are not shown
                 ]
             )
         return out
 
 
 class ProbationClassifier(ClassifierMixin, BaseEstimator):
-    """Criminal cases -> P(probation), calibrated. Trained on defendants with a custodial term.
+    """Criminal cases -> P(probation). Trained on defendants with a custodial term.
 
-    Parameters: family ``baseline`` (rule of thumb, no learning) | ``logistic`` | ``lightgbm``; featurizer (as
-    for :class:`OutcomeRegressor`); random_state. Probability is 0 where the law forbids probation (recidivists,
-    Criminal Law Art. 74; terms above the Art. 72 limit, when ``custodial_months`` is passed to ``proba``).
+    Parameters: family ``base_rate`` (the share of suspended sentences among past defendants of the same band,
+    pulled towards the pooled share: told as a base rate) | ``baseline`` (rule of thumb, no learning) |
+    ``logistic`` | ``lightgbm`` (calibrated) | ``custom`` (a classifier by import path, ``learner``); featurizer
+    (as for :class:`OutcomeRegressor`); random_state. Probability is 0 where the law forbids probation
+    (recidivists and ringleaders, Criminal Law Art. 74; terms above the Art. 72 limit).
     ``proba(prepared)`` -> shape (n,); ``predict_proba(X)`` -> shape (n, 2), one row per case given.
     """
 
     def __init__(
         self,
-        family: Literal["baseline", "logistic", "lightgbm"] = "logistic",
+        family: Literal["base_rate", "baseline", "logistic", "lightgbm", "custom"] = "logistic",
         featurizer: CaseFeaturizer | None = None,
+        learner: str | None = None,
+        params: dict[str, Any] | None = None,
         random_state: int = 0,
     ) -> None:
         self.family = family
         self.featurizer = featurizer
+        self.learner = learner
+        self.params = params
         self.random_state = random_state
 
     def prepare(self, X: CaseInput) -> Prepared:
@@ -343,12 +542,15 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
     ) -> ProbationClassifier:
         self.featurizer_ = _fitted_featurizer(self.featurizer, "criminal")
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
-        feats = self.prepare(X).feats
+        prepared = self.prepare(X)
+        feats = prepared.feats
         y_arr = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(y_arr.mean()) if len(y_arr) else 0.0
-        if self.family == "baseline" or len(set(y_arr)) < 2:
-            self.model_: Any = None
+        bands = [b.band.value for b in prepared.criminal_bands]
+        self.rates_, _ = smoothed_rates(bands, y_arr.astype(bool))
+        self.model_: Any = None
+        if self.family in ("base_rate", "baseline") or len(set(y_arr)) < 2:
             return self
         from sklearn.calibration import CalibratedClassifierCV
 
@@ -364,7 +566,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
             base = LGBMClassifier(
                 n_estimators=150,
                 learning_rate=0.05,
-                num_leaves=6,
+                num_leaves=6,  # not-law: leaves per tree
                 min_child_samples=5,
                 subsample=0.8,
                 subsample_freq=1,
@@ -372,11 +574,23 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
                 n_jobs=1,
                 verbose=-1,
                 random_state=self.random_state,
+                # the law's direction: mitigation never lowers P(probation), aggravation never raises it
+                monotone_constraints=[PROBATION_DIRECTION.get(n, 0) for n in self.feature_names_],
+                monotone_constraints_method="advanced",
             )
+        elif self.family == "custom":
+            from features.model.learners import custom_learner
+
+            if not self.learner:
+                raise ValueError("the custom family needs an estimator: package.module:ClassName")
+            base = custom_learner(self.learner, self.params)
         else:
             raise ValueError(f"unknown probation family {self.family!r}")
         cv = min(3, int(np.bincount(y_arr).min()))
-        self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=max(cv, 2)).fit(feats, y_arr)
+        # LightGBM is monotone in the circumstances by its constraints; a sigmoid calibration fitted on folds where
+        # it ranks badly can invert that order, an isotonic one never does (it is non-decreasing)
+        method = "isotonic" if self.family == "lightgbm" else "sigmoid"
+        self.model_ = CalibratedClassifierCV(base, method=method, cv=max(cv, 2)).fit(feats, y_arr)
         return self
 
     def _fast_logistic(self, feats: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -388,12 +602,26 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         total = np.zeros(len(feats))
         for member in calibrated:
             pipeline, calibrator = member.estimator, member.calibrators[0]
-            if not hasattr(calibrator, "a_") or len(pipeline) != 2:
+            if not hasattr(calibrator, "a_") or not hasattr(pipeline, "__len__") or len(pipeline) != 2:
                 return None
             scaler, logistic = pipeline[0], pipeline[-1]
             decision = ((feats - scaler.mean_) / scaler.scale_) @ logistic.coef_[0] + logistic.intercept_[0]
             total += 1.0 / (1.0 + np.exp(calibrator.a_ * decision + calibrator.b_))
         return total / len(calibrated)
+
+    @property
+    def is_base_rate(self) -> bool:
+        """True when the probability is told as a base rate (no model beats it)."""
+        return self.family == "base_rate" or (self.family != "baseline" and self.model_ is None)
+
+    def base_rates(self, prepared: Prepared) -> NDArray[np.float64]:
+        """The base rate of probation among past defendants of each case's band (partially pooled), never above that
+        of a less severe band (a more severe band never makes probation likelier: the law's direction)."""
+        out = []
+        for b in prepared.criminal_bands:
+            rank = BAND_ORDER.index(b.band.value)
+            out.append(min(self.rates_.get(lab, self.prior_) for lab in BAND_ORDER[: rank + 1]))
+        return np.asarray(out, dtype=float)
 
     def proba(
         self, prepared: Prepared, custodial_months: NDArray[np.float64] | None = None
@@ -401,7 +629,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         """P(probation) per case of an all-criminal prepared batch, shape (n,)."""
         bands = prepared.criminal_bands
         cases = [c for c in prepared.cases if isinstance(c, CriminalCase)]
-        if self.model_ is None:
+        if self.family == "baseline":
             points = (
                 custodial_months
                 if custodial_months is not None
@@ -414,6 +642,8 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
                 ],
                 dtype=float,
             ).reshape(-1)
+        elif self.model_ is None:
+            p = self.base_rates(prepared)
         else:
             fast = self._fast_logistic(prepared.feats) if self.family == "logistic" else None
             p = (
@@ -421,9 +651,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
                 if fast is not None
                 else np.asarray(self.model_.predict_proba(prepared.feats)[:, 1], dtype=float)
             )
-        forbidden = np.array(
-            [bool(c.recidivist) or not b.probation_possible for c, b in zip(cases, bands, strict=True)]
-        )
+        forbidden = np.array([not b.probation_possible for b in bands], dtype=bool).reshape(-1)
         if custodial_months is not None:
             forbidden |= np.asarray(custodial_months) > self.featurizer_.law_.probation_max_months
         return np.where(forbidden, 0.0, p)
@@ -435,6 +663,33 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: CaseInput) -> NDArray[np.int_]:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+class OrderRate(BaseEstimator):
+    """Civil judgments -> P(an order is made: an apology, or an injunction / deletion), as the share of such
+    orders among past judgments of the same kind of suit, partially pooled; ``base_rate_`` is the pooled share.
+    ``fit(X, y)``: y 0/1 for the judgments whose outcome records the order; ``proba(prepared)`` -> shape (n,)."""
+
+    def __init__(self, featurizer: CaseFeaturizer | None = None) -> None:
+        self.featurizer = featurizer
+
+    def prepare(self, X: CaseInput) -> Prepared:
+        return self.featurizer_.prepare(X)
+
+    def fit(self, X: CaseInput, y: Sequence[int] | NDArray[Any], groups: Sequence[Any] | None = None) -> OrderRate:
+        self.featurizer_ = _fitted_featurizer(self.featurizer, "civil")
+        self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
+        prepared = self.prepare(X)
+        self.family = "base_rate"
+        self.rates_, self.base_rate_ = smoothed_rates(
+            [award_segment(c) for c in prepared.cases], np.asarray(y, dtype=bool)
+        )
+        return self
+
+    def proba(self, prepared: Prepared) -> NDArray[np.float64]:
+        return np.asarray(
+            [self.rates_.get(award_segment(c), self.base_rate_) for c in prepared.cases], dtype=float
+        )
 
 
 def _fitted_featurizer(featurizer: CaseFeaturizer | None, kind: Literal["criminal", "civil"]) -> CaseFeaturizer:

@@ -32,14 +32,56 @@ VICTIMS = ("minors", "students", "elderly", "patients", "homeowners", "customers
 CONDUCTS = tuple(c.value for c in Conduct if c is not Conduct.other)
 DEFAULT_YEAR = 2020
 
-# Features the law makes monotone non-decreasing in the custodial term (for LightGBM monotone constraints).
+# Features the law makes monotone non-decreasing in the custodial term and the fine (LightGBM monotone constraints):
+# more records or gains, a higher multiple of the thresholds, a more severe band and its legal range.
 MONOTONE_INCREASING = (
     "log_records",
     "log_records_multiple_low",
     "log_records_multiple_high",
     "log_gains",
     "log_gains_multiple",
+    "band_level",
+    "band_upper_especially",
+    "range_low_months",
+    "range_high_months",
+    "n_rules",
 )
+# The sentencing circumstances: a criminal model's learned base never sees them; they act only through the
+# guideline's bounded adjustments (features.model.adjust), so that the law's direction holds by construction.
+CIRCUMSTANCE_FEATURES = frozenset(
+    {
+        "surrender",
+        "truthful_confession",
+        "guilty_plea",
+        "restitution",
+        "recidivist",
+        "attempt",
+        "insider",
+        "band_certain",  # an unknown circumstance (an insider's conduct) can leave the band uncertain
+        "role_principal",
+        "role_accessory",
+        "role_sole",
+        *(f"victim_{v}" for v in VICTIMS),
+    }
+)
+BAND_LEVEL = {Band.none: 0.0, Band.serious: 1.0, Band.especially_serious: 2.0}
+# the direction of each circumstance feature in P(probation): mitigation never lowers it, aggravation never raises
+# it (LightGBM monotone constraints of the probation classifier)
+PROBATION_DIRECTION = {
+    "surrender": 1,
+    "truthful_confession": 1,
+    "guilty_plea": 1,
+    "restitution": 1,
+    "attempt": 1,
+    "role_accessory": 1,
+    "role_principal": -1,
+    "recidivist": -1,
+    "insider": -1,
+    "victim_minors": -1,
+    "victim_elderly": -1,
+    # a more severe band, legal range or multiple of the thresholds never makes probation likelier
+    **dict.fromkeys(MONOTONE_INCREASING, -1),
+}
 
 
 def _log1p(x: float | None) -> float:
@@ -48,6 +90,11 @@ def _log1p(x: float | None) -> float:
 
 def _flag(x: bool | None) -> float:
     return 1.0 if x else 0.0
+
+
+def _ternary(x: bool | None) -> float:
+    """A sentencing circumstance: 1 stated, 0 stated absent, 1/2 not stated (unknown is not false)."""
+    return 0.5 if x is None else float(x)  # not-law: the midpoint of stated and stated absent
 
 
 def _common(case: CaseModel, law: LawTable | None = None) -> dict[str, float]:
@@ -65,7 +112,7 @@ def _common(case: CaseModel, law: LawTable | None = None) -> dict[str, float]:
         "n_data_types": float(len(case.data_types)),
         "minor_info": _flag(DataType.minor_info in case.data_types),
         "biometric": _flag(DataType.biometric in case.data_types),
-        "insider": _flag(case.insider),
+        "insider": _ternary(case.insider),
         "downstream_fraud": _flag(case.downstream_use == "fraud"),
         "year": float((case.year or DEFAULT_YEAR) - law.interpretation_in_force.year),
         "year_missing": _flag(case.year is None),
@@ -89,9 +136,7 @@ def criminal_features(
             "log_records_multiple_low": _log1p(low),
             "log_records_multiple_high": _log1p(high),
             "log_gains_multiple": _log1p(band.gains_threshold_multiple),
-            "band_none": _flag(band.band is Band.none),
-            "band_serious": _flag(band.band is Band.serious),
-            "band_especially_serious": _flag(band.band is Band.especially_serious),
+            "band_level": BAND_LEVEL[band.band],
             "band_certain": _flag(band.band_certain),
             "band_determined": _flag(band.determined),
             "band_upper_especially": _flag(
@@ -101,13 +146,13 @@ def criminal_features(
             "range_low_months": band.custodial_range_months[0],
             "range_high_months": band.custodial_range_months[1],
             "n_rules": float(len(band.rules)),
-            "surrender": _flag(case.surrender),
-            "truthful_confession": _flag(case.truthful_confession),
-            "guilty_plea": _flag(case.guilty_plea),
-            "restitution": _flag(case.restitution),
-            "recidivist": _flag(case.recidivist),
+            "surrender": _ternary(case.surrender),
+            "truthful_confession": _ternary(case.truthful_confession),
+            "guilty_plea": _ternary(case.guilty_plea),
+            "restitution": _ternary(case.restitution),
+            "recidivist": _ternary(case.recidivist),
             "unit_crime": _flag(case.unit_crime),
-            "attempt": _flag(case.attempt),
+            "attempt": _ternary(case.attempt),
             "role_principal": _flag(case.role == "principal"),
             "role_accessory": _flag(case.role == "accessory"),
             "role_sole": _flag(case.role == "sole"),

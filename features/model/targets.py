@@ -16,6 +16,8 @@ CaseModel = CriminalCase | CivilCase
 # Sources that record the term but not whether it was suspended: their null probation_months means "unknown",
 # not "not suspended", so they are left out of the probation target (CAIL2018 has no probation field).
 PROBATION_UNKNOWN_ID_PREFIXES = ("cail-",)
+# civil orders besides money, told against their base rate (no model selection: too few judgments record them)
+ORDER_TARGETS = ("apology_ordered", "injunction")
 
 
 @dataclass
@@ -36,9 +38,10 @@ def target_data(cases: Sequence[CaseModel], target: str) -> TargetData:
     - ``probation``: criminal rows with a custodial term > 0 from sources that record probation; y = 1 when
       suspended;
     - ``fine_yuan``: criminal rows with a fine > 0;
-    - ``awarded_total_yuan``: civil and public-interest rows whose total award is known (0 = rejected).
+    - ``awarded_total_yuan``: civil and public-interest rows whose total award is known (0 = rejected);
+    - ``apology_ordered`` / ``injunction`` (``ORDER_TARGETS``): civil rows that record whether the order was made.
     """
-    if target not in TARGETS:
+    if target not in (*TARGETS, *ORDER_TARGETS):
         raise ValueError(f"unknown target {target!r}; one of {', '.join(TARGETS)}")
     rows: list[tuple[CaseModel, float]] = []
     for case in cases:
@@ -57,6 +60,9 @@ def target_data(cases: Sequence[CaseModel], target: str) -> TargetData:
                 value = case.fine_yuan
         elif target == "awarded_total_yuan":
             value = case.awarded_total_yuan
+        elif target in ORDER_TARGETS:
+            order = getattr(case, target)
+            value = None if order is None else float(order)
         if value is not None:
             rows.append((case, float(value)))
     return TargetData(
