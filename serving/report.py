@@ -343,7 +343,7 @@ def _header(title: str, case_id: str | None, generated: datetime, disclaimer: st
     return (
         f"<header><h1>{_e(title)}</h1><p class=meta>Generated {generated:%Y-%m-%d %H:%M %Z} by Exposure · "
         f"生成日期 {generated:%Y年%m月%d日}</p>{ref}</header>"
-        f"<p class=disclaimer><b>Non-binding.</b> {_e(disclaimer)}<br>{DISCLAIMER_ZH}</p>"
+        f"<p class=disclaimer>{_e(disclaimer)}<br>{DISCLAIMER_ZH}</p>"
     )
 
 

@@ -10,23 +10,21 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from features.law.schema import CriminalCase
-from features.tables import describe_validation_error
-from features.text.facts import extract_facts
 from serving import report
-from serving.batch import unavailable
+from serving.batch import PriorQuery, mark_prior, no_fact_errors, unavailable
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet, NoChampionError
+from serving.limits import require_json
 from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase, FactsRequest
 
-router = APIRouter(prefix="/v1", tags=["report"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["report"], dependencies=[Depends(require_api_key), Depends(require_json)])
 
 _HTML_EXAMPLE = (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">...<title>Exposure report — 2026-11-23</title>'
@@ -71,26 +69,32 @@ async def criminal_report(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Inputs, statutory band and the rules of Interp. 2017 that set it, the ranges (drawn and in numbers),
     drivers, similar cases with their sources (reference only), models with run ids and training data, date and
-    disclaimer. Non-binding."""
+    disclaimer. Non-binding. Like the estimate, a case must state at least one fact unless ``?prior=true``."""
+    refused = no_fact_errors(body) if isinstance(body, CriminalCase) else None
+    if refused is not None and not prior:
+        metrics.cases.labels("criminal", "invalid").inc()
+        return json_response({"detail": refused}, status_code=422)
     try:
         champions = holder.snapshot.require(CRIMINAL_TARGETS)
     except NoChampionError as exc:
         return unavailable(str(exc), settings)
     extraction: dict[str, Any] | None = None
+    prior_only = refused is not None
     if isinstance(body, FactsRequest):
-        read = await run_in_threadpool(extract_facts, body.facts)
-        try:
-            case = CriminalCase.model_validate({**read.found(), **(body.case or {})})
-        except ValidationError as exc:
+        read = await run_in_threadpool(criminal.case_from_facts, body, prior)
+        if isinstance(read, list):
             metrics.cases.labels("criminal", "invalid").inc()
-            return json_response({"detail": describe_validation_error(exc)}, status_code=422)
-        extraction = read.model_dump(mode="json")
+            return json_response({"detail": read}, status_code=422)
+        case, extraction, prior_only = read
     else:
         case = body
     answer = champions.estimate_criminal([case], k=settings.similar_k)[0]
+    if prior_only:
+        mark_prior(answer)
     if extraction is not None:
         answer["extraction"] = extraction
     metrics.cases.labels("criminal", "ok").inc()
@@ -110,14 +114,22 @@ async def civil_report(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Inputs, award range (drawn and in numbers, and as a share of the claim), drivers, similar cases with their
-    sources (reference only), models with run ids and training data, date and disclaimer. Non-binding."""
+    sources (reference only), models with run ids and training data, date and disclaimer. Non-binding. Like the
+    estimate, a case must state at least one fact unless ``?prior=true``."""
+    refused = no_fact_errors(case)
+    if refused is not None and not prior:
+        metrics.cases.labels("civil", "invalid").inc()
+        return json_response({"detail": refused}, status_code=422)
     try:
         champions = holder.snapshot.require(CIVIL_TARGETS)
     except NoChampionError as exc:
         return unavailable(str(exc), settings)
     answer = champions.estimate_civil([case], k=settings.similar_k)[0]
+    if refused is not None:
+        mark_prior(answer)
     metrics.cases.labels("civil", "ok").inc()
     generated = datetime.now().astimezone()
     html = report.render_civil(case, answer, _model_cards(champions, CIVIL_TARGETS), generated)

@@ -454,7 +454,7 @@ function render(kind, answer, sent) {
       `estimate, in ${unit}: right raises it, left lowers it.` }), driversChart(answer.drivers, key, unit))
     : null;
   result.replaceChildren(
-    el("p", { class: "disclaimer", id: "disclaimer" }, el("b", { text: "Non-binding. " }), answer.disclaimer),
+    el("p", { class: "disclaimer", id: "disclaimer", text: answer.disclaimer }),
     ...parts,
     drivers,
     answer.similar_cases.length ? section("Similar cases (类案)", similarTable(answer.similar_cases)) : null,
