@@ -95,7 +95,9 @@ def test_every_target_has_a_registered_champion(store: Store) -> None:
     assert [o.target for o in outcomes] == list(TARGETS)
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     for outcome in outcomes:
-        assert outcome.promoted and "no champion yet" in outcome.reason
+        assert outcome.promoted and outcome.reason.startswith(
+            f"promoted {outcome.best_family} as the first champion"
+        )
         version = client.get_model_version_by_alias(f"exposure-{outcome.target}", "champion")
         assert version.run_id is not None
         run = client.get_run(version.run_id)
@@ -163,7 +165,10 @@ def test_retraining_on_same_splits_does_not_promote_an_equal_model(store: Store)
     again = train_all(cases, TrainConfig(targets=["custodial_months"], families=FAMILIES, n_repeats=1, n_splits=4))
     outcome = again[0]
     assert not outcome.promoted
-    assert "does not beat champion" in outcome.reason and "same splits" in outcome.reason
+    assert (
+        outcome.reason.startswith(f"kept champion v{first[0].version} (") and "does not beat its" in outcome.reason
+    )
+    assert outcome.reason.endswith("on the same splits")
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     version = client.get_model_version_by_alias("exposure-custodial_months", "champion")
     assert str(version.version) == first[0].version  # champion kept

@@ -49,6 +49,21 @@ class TargetOutcome:
 Progress = Callable[[str], None]
 
 
+# how a primary metric reads in a sentence: name, unit, decimals
+_SAID = {
+    "mae_months": ("MAE", " months", 1),
+    "mae_log10_yuan": ("MAE", " log10 yuan", 3),
+    "brier": ("Brier score", "", 3),
+}
+
+
+def say_metric(metric: str, value: float, *, unit: bool = True) -> str:
+    """``MAE 10.7 months``, ``Brier score 0.209``: a primary metric in words (``unit=False``: the number only)."""
+    name, suffix, digits = _SAID.get(metric, (metric, "", 4))
+    number = f"{value:.{digits}f}"
+    return f"{name} {number}{suffix}" if unit else number
+
+
 def _score(result: CVResult, metric: str) -> float:
     return result.metrics.get(metric, float("inf"))
 
@@ -107,26 +122,23 @@ def train_target(
     best = min(results.values(), key=lambda r: _score(r, metric))
     champion, champion_score = _champion_score(target, data, splitter, digest, config.level, results, config.seed)
     best_score = _score(best, metric)
+    said = say_metric(metric, best_score)
     if not config.register:
-        promoted, reason = False, "registration disabled (--no-register)"
+        promoted, reason = False, f"not registered (--no-register); {best.family} has the best {said}"
     elif champion is None:
-        promoted, reason = True, f"no champion yet; {best.family} has the best {metric} ({best_score:.4g})"
+        promoted, reason = True, f"promoted {best.family} as the first champion: best {said}"
     elif best_score < champion_score - 1e-12:  # type: ignore[operator]
         promoted, reason = (
             True,
-            (
-                f"{best.family} {metric} {best_score:.4g} beats champion v{champion['version']}"
-                f" ({champion['family']}) {champion_score:.4g} on the same splits"
-            ),
+            f"promoted {best.family} over champion v{champion['version']} ({champion['family']}): {said} beats "
+            f"its {say_metric(metric, champion_score, unit=False)} on the same splits",  # type: ignore[arg-type]
         )
     else:
         promoted, reason = (
             False,
-            (
-                f"{best.family} {metric} {best_score:.4g} does not beat champion "
-                f"v{champion['version']} ({champion['family']}) {champion_score:.4g} "
-                "on the same splits; champion kept"
-            ),
+            f"kept champion v{champion['version']} ({champion['family']}): the best new model, {best.family}, "
+            f"has {said}, which does not beat its {say_metric(metric, champion_score, unit=False)} on the same "  # type: ignore[arg-type]
+            "splits",
         )
     version = None
     if promoted:
