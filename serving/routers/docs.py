@@ -1,8 +1,9 @@
-"""The API documentation pages, offline: ``GET /docs`` (Swagger UI), ``GET /redoc`` (ReDoc) and their assets.
+"""The API documentation page, offline: ``GET /docs`` (Swagger UI) and its assets.
 
 FastAPI's own pages load Swagger UI and ReDoc from a CDN (blank offline, and often unreachable from mainland
-China); these serve the copies bundled in the ``fastapi-offline`` package (Swagger UI 5, ReDoc; MIT-licensed, with
-their licences in that package), from this origin only. Only the files listed here are served, by name.
+China); this serves the copy of Swagger UI 5 bundled in the ``fastapi-offline`` package (MIT-licensed, with its
+licence in that package), from this origin only. Only the files listed here are served, by name. ReDoc is not
+served: its page loads its logo from redoc.ly whatever the options.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 ASSETS_PATH = "/docs/assets"
 ASSETS = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
-    "redoc.standalone.js": "text/javascript; charset=utf-8",
     "favicon.png": "image/png",
 }
 # validatorUrl: Swagger UI would otherwise ask validator.swagger.io for a badge; nothing leaves this origin
@@ -44,17 +44,6 @@ async def swagger_ui() -> HTMLResponse:
         swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
         oauth2_redirect_url=None,
         swagger_ui_parameters=SWAGGER_PARAMETERS,
-    )
-
-
-@router.get("/redoc")
-async def redoc() -> HTMLResponse:
-    return get_redoc_html(
-        openapi_url="/openapi.json",
-        title=f"{TITLE} — ReDoc",
-        redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
-        redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
-        with_google_fonts=False,
     )
 
 
