@@ -194,12 +194,13 @@ def test_a_large_body_is_refused_with_its_limit_in_json(servers: dict[str, Serve
 
 # ------------------------------------------------------------------------------------------------ no fact
 def test_a_case_without_any_fact_is_refused_naming_what_can_be_given(servers: dict[str, Server]) -> None:
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"case_id": MARKER, "year": 2024, "court": "某区人民法院"},
+        {"data_types": [], "conduct": []},
+    ]
     with servers["full"].client(headers={"X-API-Key": KEY}) as client:
-        for body in (
-            {},
-            {"case_id": MARKER, "year": 2024, "court": "某区人民法院"},
-            {"data_types": [], "conduct": []},
-        ):
+        for body in bodies:
             r = client.post("/v1/criminal/estimate", json=body)
             assert r.status_code == 422, r.text
             [error] = r.json()["detail"]
