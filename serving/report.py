@@ -338,6 +338,11 @@ def _page(title: str, body: str, generated: datetime) -> str:
 """
 
 
+def _disclaimer(answer: Mapping[str, Any]) -> str:
+    """The answer's warnings (e.g. that it rests on no fact: ``prior=true``), then its disclaimer."""
+    return " ".join([*(answer.get("warnings") or []), str(answer["disclaimer"])])
+
+
 def _header(title: str, case_id: str | None, generated: datetime, disclaimer: str) -> str:
     ref = f"<p><b>Reference (编号):</b> {_e(case_id)}</p>" if case_id else ""
     return (
@@ -393,7 +398,7 @@ def render_criminal(
             "Sentencing exposure report (量刑预估报告) — Criminal Law Art. 253-1",
             case.case_id,
             generated,
-            answer["disclaimer"],
+            _disclaimer(answer),
         ),
         _inputs_section(case, "criminal", answer.get("extraction")),
         "<h2>Statutory band (法定刑档次)</h2>",
@@ -452,7 +457,7 @@ def render_civil(
     ratio = answer.get("award_to_claim_ratio")
     claimed = case.claimed_yuan
     body = [
-        _header("Award exposure report (赔偿金额预估报告)", case.case_id, generated, answer["disclaimer"]),
+        _header("Award exposure report (赔偿金额预估报告)", case.case_id, generated, _disclaimer(answer)),
         _inputs_section(case, "civil", None),
         "<h2>Estimate (预估)</h2>",
         f"<p><b>Total award (判赔总额):</b> {_yuan(award['point'])}, {_pct(float(award['level']))} range "

@@ -242,6 +242,7 @@ def test_the_prior_is_given_only_when_asked_and_says_so(servers: dict[str, Serve
         assert batch[0]["ok"] and batch[0]["estimate"]["prior_only"] is True
         report = client.post("/v1/criminal/report?prior=true", json={})
         assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+        assert "No fact of the case was given" in report.text
 
 
 def test_extract_names_the_missing_facts_field(servers: dict[str, Server]) -> None:
