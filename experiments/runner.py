@@ -9,7 +9,9 @@ A child run holds everything the report needs, so reports are rebuilt from MLflo
   repeats, ``band_<band>_<metric>`` / ``category_<A|B|C|unstated>_<metric>`` pooled over repeats, and the
   learning curve as histories ``lc_<metric>`` / ``lc_n_train`` (step = index of the fraction);
 - artifacts: ``oof.csv`` (out-of-fold predictions of every repeat), ``per_repeat.csv``, ``learning_curve.csv``
-  (per fraction and repeat), ``features.json``.
+  (per fraction and repeat), ``features.json``, ``environment.json`` (``training.environment``: the lock's digest
+  and versions, whether the interpreter matches it, platform and NumPy's SIMD set; also the tags
+  ``exposure.lock_sha256`` / ``exposure.environment_matches_lock``, on the parent run too).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from experiments.evaluation import ConfigResult, evaluate_config, n_fits
 from experiments.sources import ExperimentData, load_experiment_data
 from features.model.targets import TargetData, target_data
 from features.store import artifact_root, tracking_uri
+from training.environment import environment_record, environment_tags
 from training.splits import RepeatedGroupKFold
 
 KIND_TAG = "exposure.kind"
@@ -167,10 +170,12 @@ def log_child(
         "family": config.family,
         "feature_set": config.feature_set.name,
         "splits_digest": splits_digest,
+        **environment_tags(),
     }
     run = client.create_run(experiment_id, run_name=f"{config.target}/{config.label}", tags=tags)
     run_id = str(run.info.run_id)
     try:
+        client.log_dict(run_id, environment_record(), "environment.json")
         params = {
             "target": config.target,
             "family": config.family,
@@ -252,9 +257,11 @@ def run_experiment(
             "exposure.experiment": definition.name,
             "mlflow.note.content": definition.description or definition.name,
             **{f"splits_digest.{t}": d for t, d in digests.items()},
+            **environment_tags(),
         },
     )
     parent_id = str(parent.info.run_id)
+    client.log_dict(parent_id, environment_record(), "environment.json")
     run = ExperimentRun(definition.name, experiment_id, parent_id, uri, data)
     try:
         _log_batch(

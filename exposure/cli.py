@@ -12,6 +12,9 @@ app = typer.Typer(
     "(Criminal Law Art. 253-1, PIPL Arts. 69-70). Estimates are non-binding.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold case text (personal data)
+    # plain help: readable in 80 columns and in a pipe, flags without a "<bool>" type column (rich panels wrap
+    # every description and print the type of a flag that takes no value)
+    rich_markup_mode=None,
 )
 
 

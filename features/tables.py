@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
 
 CaseModel = CriminalCase | CivilCase
 Kind = Literal["criminal", "civil"]
@@ -170,13 +170,14 @@ def clean_row(row: Mapping[Any, Any], nan_is_missing: bool = True) -> dict[str, 
 
 
 def validate_record(
-    item: Any, kind: Kind | None = None, nan_is_missing: bool = True
+    item: Any, kind: Kind | None = None, nan_is_missing: bool = True, require_fact: bool = False
 ) -> tuple[CaseModel | None, list[FieldError]]:
     """One record as a case, or the errors that refuse it (never the values).
 
     ``item`` is a row dict (any format, see ``clean_row``) or the text of a read problem; ``kind`` restricts it to
     criminal or civil cases (a row without ``proceeding`` is then of that kind); ``nan_is_missing``: False for
-    JSON doors (see ``clean_row``)."""
+    JSON doors (see ``clean_row``); ``require_fact``: a case to estimate must state at least one fact of a case
+    (``features.law.schema.no_fact_reason``), else it is refused under ``(case)``."""
     if isinstance(item, str):
         return None, [{"field": "(row)", "reason": item}]
     if not isinstance(item, Mapping):
@@ -192,9 +193,12 @@ def validate_record(
         elif _PROCEEDING_KIND.get(str(proceeding)) not in (None, kind):
             return None, [{"field": "proceeding", "reason": f"this estimator answers {kind} cases"}]
     try:
-        return parse_case(obj), []
+        case = parse_case(obj)
     except ValidationError as exc:
         return None, describe_validation_error(exc)
+    if require_fact and (reason := no_fact_reason(case)) is not None:
+        return None, [{"field": "(case)", "reason": reason}]
+    return case, []
 
 
 # ----------------------------------------------------------------------------------------------- reading

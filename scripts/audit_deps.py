@@ -1,28 +1,36 @@
-"""Dependency audit (``make lint``): no installed package may carry a known vulnerability.
+"""Dependency audit (``make lint``): no package pinned by ``requirements.lock`` may carry a known vulnerability.
+
+What is audited is exactly the locked set (every ``name==version`` of the lock, the installer included): the
+environment ``make install`` builds. The installed environment is compared with it and every difference (another
+version, a locked package missing, a package installed but not locked) is listed, so that an audit of the lock
+never passes for an environment that is not the locked one.
 
 Two sources, tried in order:
 
-1. ``pip-audit`` over the installed environment (the project itself skipped). It asks PyPI for the advisories
-   of each *installed version* (``/pypi/<name>/<version>/json``).
+1. ``pip-audit`` on the lock (``-r requirements.lock --disable-pip --no-deps``: the pinned versions, hashes
+   checked, nothing resolved or installed). It asks PyPI for the advisories of each *locked version*
+   (``/pypi/<name>/<version>/json``).
 2. When pip-audit cannot reach that service (every package comes back "skipped" and pip-audit still says "No
    known vulnerabilities found", which is not a pass), the advisories PyPI publishes on each *project* page
    (``/pypi/<name>/json``). Those are the advisories (OSV / PyPA advisory database) open against the project's
-   latest release, so a package installed at its latest release is fully audited; a package behind its latest
-   release is only partly audited (an advisory fixed between the installed and the latest release would not
+   latest release, so a package locked at its latest release is fully audited; a package behind its latest
+   release is only partly audited (an advisory fixed between the locked and the latest release would not
    show) and is listed by name, with both versions.
 
-Exit status: 1 when any installed package has a known, not withdrawn advisory; 0 otherwise, with a WARNING
-naming what could not be audited. ``--strict`` also fails when no package at all could be audited.
+Exit status: 1 when any locked package has a known, not withdrawn advisory; 0 otherwise, with a WARNING naming
+what could not be audited and how the environment differs from the lock. ``--strict`` also fails when no package
+at all could be audited, or when the environment differs from the lock.
 
-Usage: ``python scripts/audit_deps.py [--strict] [--pypi-url URL] [--no-pip-audit]``
-(``--pypi-url``: another PyPI JSON API root, default https://pypi.org/pypi; ``--no-pip-audit``: go straight to
-the project-page audit).
+Usage: ``python scripts/audit_deps.py [--lock FILE] [--strict] [--pypi-url URL] [--no-pip-audit]``
+(``--lock``: default ``requirements.lock`` beside ``pyproject.toml``; ``--pypi-url``: another PyPI JSON API root,
+default https://pypi.org/pypi; ``--no-pip-audit``: go straight to the project-page audit).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +47,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 PYPI_JSON_API = "https://pypi.org/pypi"
+LOCK = Path(__file__).resolve().parents[1] / "requirements.lock"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
 
 @dataclass
@@ -73,9 +83,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--strict", action="store_true", help="fail when no package could be audited at all")
     parser.add_argument("--pypi-url", default=PYPI_JSON_API, help="PyPI JSON API root (default: %(default)s)")
     parser.add_argument("--no-pip-audit", action="store_true", help="skip pip-audit, audit the project pages")
+    parser.add_argument("--lock", type=Path, default=LOCK, help="the lock file to audit (default: %(default)s)")
     args = parser.parse_args(argv)
 
-    result = None if args.no_pip_audit else _pip_audit()
+    if not args.lock.is_file():
+        print(f"dependency audit NOT done: no lock file {args.lock} (make lock writes it)", file=sys.stderr)
+        return 1
+    locked = locked_versions(args.lock)
+    result = None if args.no_pip_audit else _pip_audit(args.lock)
     if result is None or not result.audited:
         if result is not None:
             print(
@@ -83,12 +98,48 @@ def main(argv: list[str]) -> int:
                 "auditing against PyPI's project pages instead",
                 file=sys.stderr,
             )
-        result = audit_project_pages(_installed(), args.pypi_url)
-    return _report(result, args.strict)
+        result = audit_project_pages(locked, args.pypi_url)
+    status = _report(result, args.strict)
+    drift = environment_drift(locked, _installed())
+    if drift:
+        print(
+            f"WARNING: the installed environment differs from {args.lock.name} in {len(drift)} packages "
+            "(make install restores it):\n" + "\n".join(f"  {line}" for line in drift),
+            file=sys.stderr,
+        )
+        if args.strict:
+            status = max(status, 1)
+    return status
+
+
+def locked_versions(lock: Path) -> dict[str, str]:
+    """``{canonical name: version}`` of every ``name==version`` pin of a requirements lock (hash lines skipped)."""
+    found: dict[str, str] = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if match:
+            found[canonicalize_name(match.group(1))] = match.group(2)
+    return found
+
+
+def environment_drift(locked: dict[str, str], installed: dict[str, str]) -> list[str]:
+    """How ``installed`` differs from ``locked``, one line per package, sorted by name."""
+    out = []
+    for name in sorted(locked.keys() | installed.keys()):
+        want, have = locked.get(name), installed.get(name)
+        if want == have:
+            continue
+        if have is None:
+            out.append(f"{name} {want} locked, not installed")
+        elif want is None:
+            out.append(f"{name} {have} installed, not locked")
+        else:
+            out.append(f"{name} {have} installed, {want} locked")
+    return out
 
 
 def audit_project_pages(installed: dict[str, str], pypi_url: str) -> AuditResult:
-    """Audit ``{name: installed version}`` against the advisories on each project's PyPI JSON page."""
+    """Audit ``{name: version}`` (the locked versions) against the advisories on each project's PyPI JSON page."""
     result = AuditResult(source=f"PyPI project pages ({pypi_url})")
     with httpx.Client(timeout=30.0, follow_redirects=True) as client, ThreadPoolExecutor(16) as pool:
         pages = list(pool.map(lambda name: _project_page(client, pypi_url, name), sorted(installed)))
@@ -188,12 +239,16 @@ def _installed() -> dict[str, str]:
     return found
 
 
-def _pip_audit() -> AuditResult | None:
-    """pip-audit's verdict, or None when pip-audit itself did not run."""
+def _pip_audit(lock: Path) -> AuditResult | None:
+    """pip-audit's verdict on the lock's pinned versions, or None when pip-audit itself did not run."""
     pip_audit = Path(sys.executable).with_name("pip-audit")
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "audit.json"
-        command = [str(pip_audit), "--skip-editable", "--progress-spinner", "off", "-f", "json", "-o", str(report)]
+        command = [
+            str(pip_audit),
+            *("-r", str(lock), "--disable-pip", "--no-deps", "--require-hashes"),
+            *("--progress-spinner", "off", "-f", "json", "-o", str(report)),
+        ]
         try:
             subprocess.run(command, capture_output=True, text=True, timeout=600)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -228,7 +283,7 @@ def _report(result: AuditResult, strict: bool) -> int:
         packages = {a.package for a in result.advisories}
         print(
             f"dependency audit FAILED ({result.source}): {len(result.advisories)} known advisories in "
-            f"{len(packages)} installed packages:",
+            f"{len(packages)} locked packages:",
             file=sys.stderr,
         )
         for advisory in result.advisories:
@@ -236,7 +291,7 @@ def _report(result: AuditResult, strict: bool) -> int:
         return 1
     checked = len(result.audited) + len(result.partial)
     print(
-        f"dependency audit ({result.source}): no known advisories in {checked} installed packages "
+        f"dependency audit ({result.source}): no known advisories in {checked} locked packages "
         f"({len(result.audited)} fully audited, {len(result.partial)} behind their latest release)"
     )
     if result.partial:
@@ -245,13 +300,13 @@ def _report(result: AuditResult, strict: bool) -> int:
             print(f"    {line}")
     if result.unaudited:
         print(
-            f"WARNING: {len(result.unaudited)} installed packages could not be audited: "
+            f"WARNING: {len(result.unaudited)} locked packages could not be audited: "
             + "; ".join(result.unaudited[:10])
             + (" ..." if len(result.unaudited) > 10 else ""),
             file=sys.stderr,
         )
     if checked == 0:
-        print("WARNING: dependency audit NOT done: no installed package could be audited", file=sys.stderr)
+        print("WARNING: dependency audit NOT done: no locked package could be audited", file=sys.stderr)
         return 1 if strict else 0
     return 0
 

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -21,8 +22,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving.errors import http_error_handler, validation_error_handler
 from serving.holder import ModelHolder
+from serving.limits import BodyLimitMiddleware, HeadAsGetMiddleware
 from serving.observability import Metrics, ObservabilityMiddleware
-from serving.routers import civil, criminal, extract, health, models, page, report, view
+from serving.routers import civil, criminal, docs, extract, health, models, page, report, view
+from serving.routers.responses import ANY_PATH_RESPONSES
 from serving.settings import Settings
 
 log = logging.getLogger("exposure.serving")
@@ -33,6 +36,14 @@ Estimates for Chinese personal-information cases: the sentence of a defendant un
 civil or public-interest awards in yuan, each with calibrated ranges, the drivers of the estimate and the most
 similar real cases. **Non-binding**: similar cases are reference only (under the SPC similar-case guidance only
 guiding cases bind). Request bodies may hold personal data; the service never logs them.
+
+**Errors.** Every error answer is JSON. Operations list the ones they send: 401 (`ErrorBody`: API keys are
+configured and none valid was given), 413 (`TooLargeBody`: the body is larger than the service takes,
+`limit_bytes`), 415 (`ErrorBody`: the body is not declared `application/json`), 422 (`ValidationErrorBody`: each
+refused field named, never its value; a case that states no fact of a case is refused too, unless `prior=true`)
+and 503 (`UnavailableBody`: no champion yet, with the command to run). Any path may answer 404 (no such path) and
+405 (no such method; `Allow` lists the methods) with an `ErrorBody` (`components.responses`). `HEAD` is answered
+wherever `GET` is.
 """
 
 
@@ -86,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Non-binding estimates of sentences and awards in Chinese personal-information cases",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
+        docs_url=None,  # serving.routers.docs: the same pages, with their assets from this origin
+        redoc_url=None,
         exception_handlers={
             RequestValidationError: validation_error_handler,
             StarletteHTTPException: http_error_handler,
@@ -95,7 +107,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.metrics = metrics
+    # outermost last: metrics and the log line see every answer (413s and HEAD included)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    for module in (criminal, civil, view, report, extract, models, health, page):
+    for module in (criminal, civil, view, report, extract, models, health, page, docs):
         app.include_router(module.router)
+    _document_any_path_errors(app)
     return app
+
+
+def _document_any_path_errors(app: FastAPI) -> None:
+    """Add the answers any path may give (404, 405, 500) to the document's ``components.responses``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("responses", {}).update(ANY_PATH_RESPONSES)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

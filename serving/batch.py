@@ -1,14 +1,18 @@
-"""What the estimate endpoints share: the 503 answer without champions and batches with per-case errors (the
-estimator's ``answer_records``: every case validated on its own, the valid ones estimated together)."""
+"""What the estimate endpoints share: the 503 answer without champions, the rule that an estimate rests on at least
+one fact of the case (``features.law.schema.no_fact_reason``; ``?prior=true`` opts into the prior), and batches with
+per-case errors."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
+from pydantic import BaseModel
 from starlette.responses import Response
 
+from features.law.schema import CaseBase, fact_fields, no_fact_reason
 from features.model.answer import ESTIMATE_FAILED
 from serving.errors import json_response
 from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
@@ -18,11 +22,36 @@ from serving.settings import Settings
 
 log = logging.getLogger("exposure.serving")
 
+PriorQuery = Annotated[
+    bool,
+    Query(
+        description="Answer a case that states no fact of a case (only provenance, or nothing) with the prior, "
+        "i.e. the estimate for an average past case, instead of a 422; the answer then says `prior_only: true`. "
+        "Without it such a case is refused: an estimate must rest on at least one fact."
+    ),
+]
+NOTHING_READ = (
+    "nothing could be read from the facts text: no record count, data type, conduct, gains or circumstance "
+    "(Interp. 2017 Art. 5; Criminal Law Arts. 65-67) was found in it. Describe the conduct, or give at least one "
+    "of these fields in `case`: "
+)
+
+
+def no_fact_errors(case: BaseModel, *, from_text: bool = False) -> list[dict[str, str]] | None:
+    """The 422 detail for a case without any fact (None when it states one): under ``(case)``, or under ``facts``
+    when the case was read from a text that yielded nothing."""
+    assert isinstance(case, CaseBase)
+    reason = no_fact_reason(case)
+    if reason is None:
+        return None
+    if from_text:
+        return [{"field": "facts", "reason": NOTHING_READ + ", ".join(fact_fields(case))}]
+    return [{"field": "(case)", "reason": reason}]
+
 
 def unavailable(reason: str, settings: Settings) -> Response:
     """503 saying what to run; clients may retry after the next registry poll."""
-    default_retry = "60"  # not-law: seconds
-    retry = str(max(1, round(settings.reload_interval_s))) if settings.reload_interval_s > 0 else default_retry
+    retry = str(max(1, round(settings.reload_interval_s))) if settings.reload_interval_s > 0 else "60"
     return json_response(
         {"detail": reason, "command": TRAIN_COMMAND}, status_code=503, headers={"Retry-After": retry}
     )
@@ -50,15 +79,18 @@ def estimate_batch_response(
     holder: ModelHolder,
     settings: Settings,
     metrics: Metrics,
+    *,
+    allow_prior: bool = False,
 ) -> Response:
     """What both ``/estimate:batch`` endpoints answer: 422 over ``EXPOSURE_MAX_BATCH`` cases, 503 without
-    champions, else one result per case, in order (``run_batch``)."""
+    champions, else one result per case, in order (the estimator's ``answer_records``: a case that states no fact
+    is refused in its slot unless ``allow_prior``)."""
     if len(items) > settings.max_batch:
         return too_many(len(items), settings)
     try:
         champions = holder.snapshot.require(CRIMINAL_TARGETS if kind == "criminal" else CIVIL_TARGETS)
     except NoChampionError as exc:
         return unavailable(str(exc), settings)
-    results = champions.answer_records(kind, items, k=settings.similar_k)
+    results = champions.answer_records(kind, items, k=settings.similar_k, allow_prior=allow_prior)
     count_items(results, kind, metrics)
     return json_response({"results": results})

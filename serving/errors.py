@@ -46,13 +46,15 @@ def field_errors(errors: Iterable[Mapping[str, Any]], drop_prefix: str | None = 
     out: list[dict[str, str]] = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
+        kind = str(err.get("type", ""))
         if drop_prefix and loc and loc[0] == drop_prefix:
             loc = loc[1:]
-        if loc and loc[0] in _UNION_TAGS:
+        # the tag of a union (proceeding, or the criminal body's case | facts) is no field, and a lone tag is the
+        # case as a whole; but a lone "facts" is the field of a facts body ({} or {"facts": ""} to /v1/extract)
+        if loc and loc[0] in _UNION_TAGS and loc != ["facts"]:
             loc = loc[1:]
         if len(loc) >= 2 and loc[-1] == "[key]":
             loc = [*loc[:-2], "[key]"]  # an invalid dict key is an input value: say where, not what
-        kind = str(err.get("type", ""))
         reason = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         if kind == "json_invalid":
             loc, reason = [], "the body is not valid JSON"

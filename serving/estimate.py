@@ -173,10 +173,12 @@ class ChampionSet:
         assert isinstance(estimator, CivilEstimator)
         return self._with_identity("civil", estimator.answer(cases, k=k))
 
-    def answer_records(self, kind: str, records: Sequence[Any], k: int | None = None) -> list[dict[str, Any]]:
+    def answer_records(
+        self, kind: str, records: Sequence[Any], k: int | None = None, allow_prior: bool = False
+    ) -> list[dict[str, Any]]:
         """One item per record, in order (``answer_records`` of the kind's estimator), with the registry identity."""
         self.require([kind])
-        items = self.estimators[kind].estimator.answer_records(records, k=k)
+        items = self.estimators[kind].estimator.answer_records(records, k=k, allow_prior=allow_prior)
         block = self.estimators[kind].model_block()
         for item in items:
             if item["estimate"] is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -102,6 +103,28 @@ class _ModelCollector(Collector):
         )
 
 
+def route_label(scope: Scope) -> str:
+    """The route template of a request (``/v1/criminal/estimate``, ``/static/{name}``, ``/openapi.json``), never the
+    raw path (unbounded label values); ``(unmatched)`` when no route has the path.
+
+    FastAPI routes leave themselves in ``scope["route"]``; plain Starlette routes (``/openapi.json``) and requests
+    answered before routing (a 413 by Content-Length) do not, so the app's routes are matched here."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path:
+        return str(path)
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", ())
+    partial = None
+    for candidate in routes:
+        match, _ = candidate.matches(scope)
+        if match is Match.FULL:
+            return str(getattr(candidate, "path", "(unmatched)"))
+        if match is Match.PARTIAL and partial is None:  # the path exists, not with this method (405)
+            partial = str(getattr(candidate, "path", "(unmatched)"))
+    return partial or "(unmatched)"
+
+
 class ObservabilityMiddleware:
     """Pure ASGI middleware: counts, times and logs every HTTP request; turns an unhandled error into a 500."""
 
@@ -127,9 +150,6 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            if type(exc).__module__ == "starlette.middleware.body_limit":
-                status = 413  # the body limit's own signals: it answers 413 further out
-                raise
             status = 500  # not-law: HTTP status
             frames = traceback.extract_tb(exc.__traceback__)
             where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
@@ -146,8 +166,7 @@ class ObservabilityMiddleware:
                 await send({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "(unmatched)"
+            path = route_label(scope)
             method = str(scope.get("method", "?"))
             self.metrics.requests.labels(method, path, str(status)).inc()
             self.metrics.latency.labels(method, path).observe(elapsed)

@@ -51,9 +51,26 @@ class ValidationErrorBody(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    model_config = _examples({"detail": "Content Too Large"})
+    """An error that concerns the request as a whole (API key, path, method, media type), in words."""
+
+    model_config = _examples({"detail": "a valid API key is required (X-API-Key header or Authorization: Bearer)"})
 
     detail: str
+
+
+class TooLargeBody(ErrorBody):
+    """413: the body is larger than the service takes (``EXPOSURE_MAX_BODY_BYTES``), whether its size was declared
+    (Content-Length) or counted while it streamed in."""
+
+    model_config = _examples(
+        {
+            "detail": "the request body is larger than 262144 bytes, the most this service takes "
+            "(EXPOSURE_MAX_BODY_BYTES); send fewer or shorter cases per call",
+            "limit_bytes": 262144,
+        }
+    )
+
+    limit_bytes: int = Field(description="The largest body the service takes, bytes")
 
 
 class UnavailableBody(BaseModel):
@@ -226,6 +243,12 @@ class ModelCard(ModelInfo):
     metrics: dict[str, float] = Field(description="Cross-validated metrics of the champion's run")
 
 
+_PRIOR_ONLY = (
+    "True when the case stated no fact and the call asked for the prior anyway (query prior=true): the figures "
+    "are then those of an average past case and rest on no fact of this one"
+)
+
+
 class CriminalEstimate(BaseModel):
     """Estimate for one defendant under Criminal Law Art. 253-1. Non-binding."""
 
@@ -255,6 +278,8 @@ class CriminalEstimate(BaseModel):
     )
     law: LawInfo | None = Field(None, description="The law table the answer was computed under")
     disclaimer: str
+    prior_only: bool = Field(False, description=_PRIOR_ONLY)
+    warnings: list[str] = Field(default_factory=list, description="What the answer rests on, when it is unusual")
     extraction: Extraction | None = Field(
         None, description='When the body was {"facts": ...}: the fields read from the text, with evidence spans'
     )
@@ -275,6 +300,8 @@ class CivilEstimate(BaseModel):
     model: dict[str, ModelInfo]
     law: LawInfo | None = Field(None, description="The law table the answer was computed under")
     disclaimer: str
+    prior_only: bool = Field(False, description=_PRIOR_ONLY)
+    warnings: list[str] = Field(default_factory=list, description="What the answer rests on, when it is unusual")
 
 
 FACTS_EXAMPLE = (

@@ -145,6 +145,78 @@ def test_negations_are_false() -> None:
     assert case["recidivist"] is False
 
 
+# --- how the defendant came in: surrender (Criminal Law Art. 67(1); SPC 1998 Interpretation Art. 1, 2010 Opinions)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("被告人钟某经公安机关电话通知主动到案，如实供述了出售信息的经过。", "电话通知主动到案"),
+        ("被告人钟某经电话通知到案后，对出售客户资料的事实供认不讳。", "电话通知到案"),
+        ("被告人钟某接到派出所民警的电话后前往派出所，交代了自己的行为。", "接到派出所民警的电话后前往派出所"),
+        ("被告人钟某在其妻子的陪同下到公安局投案，交代了犯罪事实。", "陪同下到公安局投案"),
+        ("案发后，被告人钟某自行到案，如实交代了罪行。", "自行到案"),
+        ("被告人钟某在前往公安机关投案途中被民警查获，到案后如实供述。", "投案途中"),
+        ("被告人钟某到案后主动交代了公安机关尚未掌握的其他罪行，以自首论。", "自首"),
+    ],
+)
+def test_voluntary_appearance_is_surrender(text: str, evidence: str) -> None:
+    result = extract_facts(text)
+    assert result.case["surrender"] is True
+    check_evidence(text, result)
+    assert evidence in [span.text for span in result.evidence["surrender"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("被告人钟某于2021年3月被公安机关抓获，到案后如实供述。", "被公安机关抓获"),
+        ("被告人钟某在其住处被民警抓获归案。", "被民警抓获"),
+        ("被告人钟某经拘传到案，在讯问中如实供述。", "拘传到案"),
+        (
+            "被告人钟某被公安机关抓获后，辩护人提出其系自首的辩护意见，本院经查不予采纳。",
+            "自首的辩护意见，本院经查不予采纳",
+        ),
+        ("被告人钟某自动投案后又逃跑，后在外地被抓获。", "投案后又逃跑"),
+        ("被告人钟某不能认定为自首，但到案后如实供述，可从轻处罚。", "不能认定为自首"),
+    ],
+)
+def test_arrest_refused_claims_and_undone_surrender_are_not_surrender(text: str, evidence: str) -> None:
+    result = extract_facts(text)
+    assert result.case["surrender"] is False
+    check_evidence(text, result)
+    assert evidence in [span.text for span in result.evidence["surrender"]]
+
+
+def test_coming_in_without_saying_how_leaves_surrender_unknown() -> None:
+    # 到案 / 归案 say that the defendant is in custody, not how: unknown, not False
+    for text in ("被告人钟某到案后如实供述。", "被告人钟某归案后对犯罪事实供认不讳。"):
+        result = extract_facts(text)
+        assert result.case["surrender"] is None and "surrender" not in result.evidence
+        assert result.case["truthful_confession"] is True
+    both = extract_facts("被告人钟某主动投案，被告人蒋某被民警抓获归案。")
+    assert both.case["surrender"] is None  # two defendants, two ways: not decidable for one row
+    assert any(w.startswith("surrender:") for w in both.warnings)
+
+
+def test_confession_retraction_and_plea_formulas() -> None:
+    retracted = extract_facts("被告人钟某到案后如实供述，庭审中翻供。")
+    assert retracted.case["truthful_confession"] is False
+    assert [s.text for s in retracted.evidence["truthful_confession"]] == ["翻供"]
+    # a retraction taken back before the first-instance judgment is a confession again (1998 Interpretation Art. 1)
+    renewed = extract_facts("被告人钟某曾经翻供，后在一审判决前又如实供述了全部事实。")
+    assert renewed.case["truthful_confession"] is True
+    for text in ("被告人钟某未如实供述自己的罪行。", "被告人钟某归案后拒不交代出售信息的去向。"):
+        assert facts(text)["truthful_confession"] is False, text
+    signed = extract_facts("被告人钟某自愿认罪认罚，在辩护人见证下签署了认罪认罚具结书。")
+    assert signed.case["guilty_plea"] is True
+    assert {"认罪认罚", "具结书"} <= {s.text for s in signed.evidence["guilty_plea"]}
+    assert facts("被告人钟某签署具结书后又撤回具结书。")["guilty_plea"] is False
+    in_court = extract_facts("被告人钟某当庭自愿认罪。")
+    assert in_court.case["truthful_confession"] is None and in_court.case["guilty_plea"] is None
+    assert any("当庭认罪" in w for w in in_court.warnings), "said, not silently dropped"
+
+
 def test_nothing_stated_gives_nulls() -> None:
     result = extract_facts("今天天气很好。")
     assert result.found() == {}

@@ -283,7 +283,8 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
     for target, m in answer["model"].items():
         cells = page.locator(f'#model-versions tr[data-target="{target}"] td').all_inner_texts()
         assert cells[1:3] == [m["name"], m["version"]], "model and version"
-    assert answer["disclaimer"] in page.inner_text("#disclaimer")
+    assert page.inner_text("#disclaimer") == answer["disclaimer"]  # said once, not "Non-binding. Non-binding ..."
+    assert page.inner_text("#disclaimer").count("Non-binding") == 1
 
 
 def test_validation_errors_appear_next_to_their_fields(page: Any) -> None:
@@ -335,6 +336,8 @@ def test_export_downloads_the_report(page: Any) -> None:
     assert "Interp. 2017 Art. 5(1)(7) + 5(1)(8)" in html  # a cited rule (gains of an insider)
     assert re.search(r"exposure-criminal</td><td>\d+</td>", html), "model and version"
     assert "Non-binding statistical estimate" in html and "memo 2026/17" in html
+    disclaimer = html.split('<p class="disclaimer" id="disclaimer">', 1)[1].split("</p>", 1)[0]
+    assert disclaimer.count("Non-binding") == 1, disclaimer
     assert "Records (条数), 条</td><td>30,000" in html
     assert "<script" not in html
     assert "Report saved as exposure-report-" in page.inner_text("#status")
@@ -363,3 +366,41 @@ def test_civil_case_estimate_and_export(page: Any, server: str) -> None:
         page.click("#export")
     html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Award exposure report" in html and "Procuratorate (检察院)" in html
+
+
+def test_api_docs_render_offline(browser: Any, server: str) -> None:
+    """/docs (the page's "API" link) draws every operation with nothing but this origin: any request elsewhere is
+    aborted, as it would fail offline or behind a firewall that blocks the CDN."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_this_origin(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_origin)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{server}/")
+        with page.expect_navigation():
+            page.click("a[href='/docs']")
+        page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+        shown = {
+            (page.locator(".opblock-summary-method").nth(i).inner_text().strip().lower(), path.strip())
+            for i, path in enumerate(page.locator(".opblock-summary-path").all_inner_texts())
+        }
+        documented = {
+            (method, path)
+            for path, item in httpx.get(f"{server}/openapi.json").json()["paths"].items()
+            for method in item
+        }
+        assert documented <= {(m, p.replace("\u200b", "")) for m, p in shown}, (documented, shown)
+        assert page.locator(".info .title").inner_text().startswith("Exposure")
+    finally:
+        page.close()
+    assert outside == [], outside
+    assert errors == [], errors

@@ -259,3 +259,19 @@ def test_probation_period_outside_the_art_73_range_is_refused() -> None:
         assert isinstance(parse_case(edge), CriminalCase)
     assert isinstance(parse_case({"detention_months": 2, "probation_months": 2}), CriminalCase)
     assert isinstance(parse_case({"detention_months": 6, "probation_months": 12}), CriminalCase)
+
+
+def test_an_estimate_needs_one_fact_of_the_case() -> None:
+    """features.law.schema.no_fact_reason: provenance, labels and empty lists are no facts; False is one."""
+    from features.law.schema import CivilCase, CriminalCase, no_fact_reason, stated_facts
+
+    bare = CriminalCase(case_id="x", court="某区人民法院", year=2024, data_types=[], conduct=[], prison_months=12)
+    reason = no_fact_reason(bare)
+    assert reason is not None and "states no fact" in reason
+    assert "records_total" in reason and "attempt" in reason and "court" not in reason.split(": ", 1)[1]
+    assert stated_facts(CriminalCase(surrender=False)) == ["surrender"]
+    assert no_fact_reason(CriminalCase(records_by_type={"lodging": 120})) is None
+    assert no_fact_reason(CriminalCase(conduct=["sell"])) is None
+    civil = no_fact_reason(CivilCase(proceeding="public_interest", awarded_total_yuan=300000))
+    assert civil is not None and "claimed_yuan" in civil and "surrender" not in civil
+    assert no_fact_reason(CivilCase(claimed_yuan=20000)) is None

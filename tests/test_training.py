@@ -97,21 +97,21 @@ def test_every_kind_has_a_registered_estimator_built_from_its_targets_best_famil
     assert [k.kind for k in kinds] == ["criminal", "civil"]
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     for kind in kinds:
-        assert kind.promoted and kind.reason == "first champion"
+        assert kind.promoted and kind.reason == "registered as the first champion"
         version = client.get_model_version_by_alias(f"exposure-{kind.kind}", "champion")
         assert version.run_id == kind.run_id and str(version.version) == kind.version
         run = client.get_run(str(version.run_id))
         assert run.data.tags["promotion"] == kind.reason and run.data.tags["law_digest"]
         for outcome in (o for o in outcomes if o.target in KIND_TARGETS[kind.kind]):
             metric = outcome.primary_metric
-            best = min(outcome.results, key=lambda r: r.metrics[metric])
-            # the estimator takes each target's best family on the shared splits (no champion to keep yet)
-            assert outcome.chosen["family"] == best.family == run.data.params[f"{outcome.target}.family"]
-            assert run.data.metrics[f"{outcome.target}.{metric}"] == pytest.approx(best.metrics[metric])
+            chosen = next(r for r in outcome.results if r.family == outcome.chosen["family"])
+            # the estimator takes each target's selected family (training.selection) on the shared splits
+            assert outcome.chosen["family"] == run.data.params[f"{outcome.target}.family"]
+            assert run.data.metrics[f"{outcome.target}.{metric}"] == pytest.approx(chosen.metrics[metric])
             # the family's own run logged metrics, dataset, plots and model card
             family_run = client.get_run(run.data.tags[f"{outcome.target}.family_run"])
-            assert family_run.data.params["family"] == best.family
-            assert family_run.data.metrics[metric] == pytest.approx(best.metrics[metric])
+            assert family_run.data.params["family"] == chosen.family
+            assert family_run.data.metrics[metric] == pytest.approx(chosen.metrics[metric])
             assert family_run.inputs is not None
             assert family_run.inputs.dataset_inputs and family_run.inputs.dataset_inputs[0].dataset.digest
             artifacts = {a.path for a in client.list_artifacts(family_run.info.run_id, "report")}

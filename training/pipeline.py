@@ -29,7 +29,7 @@ from features.store import TARGETS, registered_name
 from training import tracking
 from training.evaluate import BASELINES, CVResult, cross_validate, families_for, make_estimator
 from training.metrics import PRIMARY_METRIC
-from training.selection import select
+from training.selection import say_metric, select
 from training.splits import RepeatedGroupKFold
 
 CaseModel = CriminalCase | CivilCase
@@ -177,7 +177,7 @@ def _promotion(
 ) -> tuple[bool, str]:
     info = estimator.info()
     if champion is None:
-        return True, "first champion"
+        return True, "registered as the first champion"
     if champion["law_digest"] != info["law_digest"]:
         return True, "the champion was trained under another law table; retrained under today's"
     if champion["features_digest"] != info["features_digest"]:
@@ -189,10 +189,13 @@ def _promotion(
         or (champion["targets"][t]["family"], champion["targets"][t]["params"]) != (d["family"], d["params"])
     ]
     if changed:
-        return True, "better families for " + ", ".join(changed)
+        return True, f"promoted over champion v{champion['version']}: better families for " + ", ".join(changed)
     if champion["data_digest"] != info["data"]["digest"]:
-        return True, "the same families re-fitted on new training data"
-    return False, f"champion v{champion['version']} kept: no target improved and the data are the same"
+        return (
+            True,
+            f"promoted over champion v{champion['version']}: the same families re-fitted on new training data",
+        )
+    return False, f"kept champion v{champion['version']}: no target improved and the training data are the same"
 
 
 def train_kind(
@@ -268,6 +271,7 @@ __all__ = [
     "build_estimator",
     "cases_digest",
     "registered_name",
+    "say_metric",
     "train_all",
     "train_target",
 ]

@@ -28,6 +28,24 @@ WINKLER = {
 }
 
 
+# how a metric reads in a sentence: name, unit, decimals
+_SAID = {
+    "mae_months": ("MAE", " months", 1),
+    "mae_log10_yuan": ("MAE", " log10 yuan", 3),
+    "brier": ("Brier score", "", 3),
+    "winkler_months": ("Winkler score", " months", 1),
+    "winkler_log10_yuan": ("Winkler score", " log10 yuan", 2),
+    "coverage": ("coverage", "", 2),
+}
+
+
+def say_metric(metric: str, value: float, *, unit: bool = True) -> str:
+    """``MAE 10.7 months``, ``Brier score 0.209``: a metric in words (``unit=False``: the number only)."""
+    name, suffix, digits = _SAID.get(metric, (metric, "", 4))
+    number = f"{value:.{digits}f}"
+    return f"{name} {number}{suffix}" if unit else number
+
+
 @dataclass(frozen=True)
 class Selection:
     family: str
@@ -48,7 +66,7 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
     learned = [r for f, r in results.items() if f not in BASELINES[target]]
     if not baselines:
         best = min(results.values(), key=lambda r: _metric(r, metric))
-        return Selection(best.family, f"{best.family} has the best {metric} ({_metric(best, metric):.4g})")
+        return Selection(best.family, f"{best.family} has the best {say_metric(metric, _metric(best, metric))}")
     bar_point = min(_metric(r, metric) for r in baselines)
     calibrated = [r for r in baselines if _covers(r, level)]
     bar_winkler = min((_metric(r, winkler) for r in calibrated), default=float("inf"))
@@ -61,24 +79,32 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
         best = min(winners, key=lambda r: _metric(r, metric))
         return Selection(
             best.family,
-            f"{best.family} beats the baselines on the same splits: {metric} {_metric(best, metric):.4g} < "
-            f"{bar_point:.4g}, {winkler} {_metric(best, winkler):.4g} <= {bar_winkler:.4g}, coverage "
-            f"{_metric(best, 'coverage'):.2f} within {COVERAGE_TOLERANCE} of {level}",
+            f"{best.family} beats the baselines on the same splits: {say_metric(metric, _metric(best, metric))} "
+            f"< {say_metric(metric, bar_point, unit=False)}, {say_metric(winkler, _metric(best, winkler))} <= "
+            f"{say_metric(winkler, bar_winkler, unit=False)}, coverage {_metric(best, 'coverage'):.2f} within "
+            f"{COVERAGE_TOLERANCE} of {level}",
         )
     pool = calibrated or baselines
     best = min(pool, key=lambda r: _metric(r, metric))
     why = []
     for r in learned:
         if not _covers(r, level):
-            why.append(f"{r.family}: coverage {_metric(r, 'coverage'):.2f}")
+            why.append(
+                f"{r.family}: coverage {_metric(r, 'coverage'):.2f}, not within {COVERAGE_TOLERANCE} of {level}"
+            )
         elif _metric(r, metric) >= bar_point:
-            why.append(f"{r.family}: {metric} {_metric(r, metric):.4g} >= {bar_point:.4g}")
+            why.append(
+                f"{r.family}: {say_metric(metric, _metric(r, metric))} >= {say_metric(metric, bar_point, unit=False)}"
+            )
         else:
-            why.append(f"{r.family}: {winkler} {_metric(r, winkler):.4g} > {bar_winkler:.4g}")
+            why.append(
+                f"{r.family}: {say_metric(winkler, _metric(r, winkler))} > "
+                f"{say_metric(winkler, bar_winkler, unit=False)}"
+            )
     return Selection(
         best.family,
-        f"no learned family beats the baselines on the same splits ({'; '.join(why) or 'none tried'}): "
-        f"{best.family} ({metric} {_metric(best, metric):.4g}) answers",
+        f"the baseline {best.family} answers ({say_metric(metric, _metric(best, metric))}): no learned family "
+        f"beats the baselines on the same splits ({'; '.join(why) or 'none tried'})",
     )
 
 
@@ -86,7 +112,9 @@ def select_probation(data: TargetData, results: dict[str, CVResult], seed: int =
     reference = results.get("base_rate")
     if reference is None or reference.predictions is None:
         lowest = min(results.values(), key=lambda r: _metric(r, "brier"))
-        return Selection(lowest.family, f"{lowest.family} has the best brier ({_metric(lowest, 'brier'):.4g})")
+        return Selection(
+            lowest.family, f"{lowest.family} has the best {say_metric('brier', _metric(lowest, 'brier'))}"
+        )
     y = data.y
     ref_loss = ((reference.predictions.point[-1] - y) ** 2).mean(axis=0)
     best: tuple[float, str, str] | None = None
@@ -117,4 +145,4 @@ def select(target: str, data: TargetData, results: dict[str, CVResult], level: f
     return select_regression(target, results, level)
 
 
-__all__ = ["COVERAGE_TOLERANCE", "Selection", "select"]
+__all__ = ["COVERAGE_TOLERANCE", "Selection", "say_metric", "select"]

@@ -21,6 +21,7 @@ from features.model.flavor import ESTIMATOR_ARTIFACT, ExposureModel, quiet_type_
 from features.model.targets import TargetData
 from features.store import CHAMPION_ALIAS, artifact_root, registered_name, tracking_uri
 from training import report
+from training.environment import environment_record, environment_tags
 from training.evaluate import CVResult
 
 
@@ -99,11 +100,12 @@ def log_family_run(
     exp = experiment_id(data.target)
     frame = dataset_frame(data)
     dataset = mlflow.data.from_pandas(frame, name=data_name, targets="__target__")  # type: ignore[attr-defined]
-    tags = {"target": data.target, "family": result.family, "splits_digest": splits_digest}
+    tags = {"target": data.target, "family": result.family, "splits_digest": splits_digest, **environment_tags()}
     if parent_run_id:
         tags["mlflow.parentRunId"] = parent_run_id
     with mlflow.start_run(experiment_id=exp, run_name=f"{data.target}-{result.family}", tags=tags) as run:
         mlflow.log_input(dataset, context="training")
+        mlflow.log_dict(environment_record(), "environment.json")  # the lock, its digest, versions, platform
         mlflow.log_params(
             {
                 "target": data.target,

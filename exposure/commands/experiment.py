@@ -77,9 +77,15 @@ def _run(defn: Definition, jobs: int) -> ExperimentRun:
 
 
 def _print_leaderboard(run: ExperimentRun, defn: Definition) -> None:
+    """One table per target, best first. Readable in 80 columns and in a pipe: configuration labels are never cut
+    (``lightgbm[num_leaves=8]`` and ``lightgbm[num_leaves=4]`` stay apart), headers are short, and a value and its
+    sd wrap onto two lines inside their column."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from exposure.commands.model import SHORT_HEADERS
     from training.metrics import PRIMARY_METRIC
 
     console = Console()
@@ -87,20 +93,37 @@ def _print_leaderboard(run: ExperimentRun, defn: Definition) -> None:
         primary = PRIMARY_METRIC[target]
         shown = defn.shown_metrics(target)
         table = Table(
-            title=f"{defn.name}: {target} (mean ± sd over {defn.cv.repeats} repeats; {primary}, lower is better)"
+            title=f"{defn.name}: {target} (mean ± sd over {defn.cv.repeats} repeats; {primary}, lower is better)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=(0, 1, 0, 0),
         )
-        table.add_column("config")
+        table.add_column("config", no_wrap=True, min_width=max(len(r.config.label) for r in results))
         for metric in shown:
-            table.add_column(metric, justify="right")
+            table.add_column(SHORT_HEADERS.get(metric, metric), justify="right", overflow="fold")
         for r in sorted(results, key=lambda r: r.metrics.get(primary, float("inf"))):
-            table.add_row(
-                r.config.label, *[f"{r.metrics.get(m, float('nan')):.3f} ±{r.spread.get(m, 0):.3f}" for m in shown]
+            table.add_row(  # Text: "[num_leaves=8]" is a label, not rich markup (it vanished: two rows "lightgbm")
+                Text(r.config.label),
+                *[f"{r.metrics.get(m, float('nan')):.3f} ±{r.spread.get(m, 0):.3f}" for m in shown],
             )
         console.print(table)
+    console.print(
+        "columns: " + "; ".join(f"{SHORT_HEADERS[m]} = {m}" for m in _shown_all(run, defn) if m in SHORT_HEADERS),
+        highlight=False,
+    )
     console.print(
         f"parent run {run.parent_run_id} in MLflow experiment exposure-experiment-{run.name} ({run.seconds:.0f} s)",
         highlight=False,
     )
+
+
+def _shown_all(run: ExperimentRun, defn: Definition) -> list[str]:
+    """The metrics of every table, once, in order of appearance."""
+    out: list[str] = []
+    for target in run.results:
+        out += [m for m in defn.shown_metrics(target) if m not in out]
+    return out
 
 
 def _report(name: str, out: Path | None, run_id: str | None = None) -> dict[str, Any]:

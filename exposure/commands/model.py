@@ -71,32 +71,38 @@ SHORT_HEADERS = {
 
 
 def _leaderboard(outcomes: list[Any], kinds: list[Any]) -> None:
-    """One table per target: mean over repeats, and ± sd for the primary metric (the one champions are chosen by)."""
+    """One table per target: mean over repeats, and ± sd for the primary metric; the family each estimator takes
+    and why, and whether each kind's estimator was registered.
+
+    Readable in 80 columns and in a pipe: family names are never cut (their column is as wide as the longest);
+    numbers wrap inside their column instead (rich would otherwise shorten names to "lightg…")."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(stderr=False)
     for outcome in outcomes:
         primary = outcome.primary_metric
         table = Table(
-            title=f"{outcome.target} (champion by {primary}, lower is better)",
+            title=f"{outcome.target} (ranked by {primary}, lower is better; * = the family its estimator takes)",
             title_justify="left",
             box=box.SIMPLE_HEAD,
             show_edge=False,
         )
         first = outcome.results[0].metrics
         cols = [k for k in first if k not in ("n_cases", "n_groups")]
-        table.add_column("family", no_wrap=True)
+        widest = max(len(r.family) + 2 for r in outcome.results)  # " *" marks the one the estimator takes
+        table.add_column("family", no_wrap=True, min_width=widest)
         for col in cols:
-            table.add_column(SHORT_HEADERS.get(col, col), justify="right", no_wrap=True)
+            table.add_column(SHORT_HEADERS.get(col, col), justify="right", overflow="fold")
         for result in sorted(outcome.results, key=lambda r: r.metrics.get(primary, 1e9)):
-            mark = " *" if result.family == outcome.best_family else ""
+            mark = " *" if result.family == outcome.chosen["family"] else ""
             cells = [
                 f"{result.metrics[c]:.3g}" + (f" ±{result.spread.get(c, 0):.2g}" if c == primary else "")
                 for c in cols
             ]
-            table.add_row(result.family + mark, *cells)
+            table.add_row(Text(result.family + mark), *cells)  # a name, never rich markup
         console.print(table)
         n = first.get("n_cases", 0)
         g = first.get("n_groups", 0)
@@ -105,8 +111,8 @@ def _leaderboard(outcomes: list[Any], kinds: list[Any]) -> None:
             highlight=False,
         )
     for kind in kinds:
-        verdict = f"registered as v{kind.version}" if kind.promoted else "not registered"
-        console.print(f"{kind.kind} estimator: {verdict} ({kind.reason})", highlight=False)
+        version = f" (v{kind.version})" if kind.promoted and kind.version else ""
+        console.print(f"{kind.kind} estimator: {kind.reason}{version}", highlight=False)
     console.print(
         "columns: cover = interval coverage; MdAPE% = median absolute % error; MAE mo = mean absolute error in "
         "months; LawBench / CAIL = prison-term scores (higher is better); width = mean interval width; Winkler = "
@@ -260,13 +266,17 @@ def quickstart(
     case: str = typer.Option(str(DEFAULT_EXAMPLE), help="The example case to estimate (JSON object)"),
     repeats: int = typer.Option(3, help="Repeats of the grouped K-fold"),
 ) -> None:
-    """Train on the seed data into the local MLflow store, then print the full estimate for an example case."""
+    """Train on the seed data into the local MLflow store, then print the full estimate for an example case.
+
+    Standard output: the leaderboards, then the line "Estimate for <case>:" and the estimate as JSON (the last
+    lines, from the first "{" on). Progress and notes go to standard error."""
     train(data=[], target=[], family=[], folds=5, repeats=repeats, seed=0, level=0.8, register=True, as_json=False)
     from features.law.schema import CriminalCase
 
     example = read_case(case)
     champions = _load_champions()
-    err_console.print(f"\nEstimate for {case}:", highlight=False)
+    # on stdout, right above the JSON it labels (stdout holds the leaderboards too: it is for reading)
+    typer.echo(f"Estimate for {case}:")
     if isinstance(example, CriminalCase):
         print_json(champions.estimate_criminal([example])[0])
     else:

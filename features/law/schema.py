@@ -295,3 +295,78 @@ def parse_case(obj: dict[str, Any]) -> CriminalCase | CivilCase:
     if "proceeding" not in obj:
         obj = {**obj, "proceeding": "criminal"}
     return _case_adapter.validate_python(obj)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Facts of a case: an estimate must rest on at least one. Provenance (case_id, court, province, year, sources),
+# labels (prison_months, fine_yuan, awarded_*...) and the proceeding's name describe no conduct; an estimate of a
+# case that states none of the fields below is the average of all past cases, whatever the case is.
+CRIMINAL_FACT_FIELDS: tuple[str, ...] = (
+    "records_total",
+    "records_by_type",
+    "data_types",
+    "victim_category",
+    "conduct",
+    "insider",
+    "illegal_profit_yuan",
+    "sales_yuan",
+    "downstream_use",
+    "n_defendants",
+    "role",
+    "surrender",
+    "truthful_confession",
+    "guilty_plea",
+    "restitution",
+    "recidivist",
+    "unit_crime",
+    "prior_punishment_same_conduct",
+    "whereabouts_used_for_crime",
+    "knew_buyer_criminal",
+    "severe_consequences",
+    "heavy_loss_or_vicious_impact",
+    "lawful_business_purpose",
+    "attempt",
+)
+CIVIL_FACT_FIELDS: tuple[str, ...] = (
+    "records_total",
+    "records_by_type",
+    "data_types",
+    "victim_category",
+    "conduct",
+    "insider",
+    "illegal_profit_yuan",
+    "sales_yuan",
+    "downstream_use",
+    "plaintiff_type",
+    "defendant_type",
+    "claim_type",
+    "claimed_yuan",
+)
+
+
+def fact_fields(case: CaseBase) -> tuple[str, ...]:
+    """The fields that count as facts of a case of this kind (criminal or civil / public interest)."""
+    return CRIMINAL_FACT_FIELDS if isinstance(case, CriminalCase) else CIVIL_FACT_FIELDS
+
+
+def stated_facts(case: CaseBase) -> list[str]:
+    """The fact fields the case states: a value that is not None and not empty. ``False`` is a fact (stated
+    absence of a circumstance, e.g. no surrender); an empty list or mapping is none."""
+    out = []
+    for name in fact_fields(case):
+        value = getattr(case, name)
+        if value is None or (isinstance(value, list | dict) and not value):
+            continue
+        out.append(name)
+    return out
+
+
+def no_fact_reason(case: CaseBase) -> str | None:
+    """None when the case states at least one fact; otherwise why no estimate can rest on it, naming the fields that
+    can be given (the sentence the HTTP 422 carries, under the field ``(case)``)."""
+    if stated_facts(case):
+        return None
+    return (
+        "the case states no fact, so an estimate would be the average of all past cases whatever the case is; give "
+        "at least one of: " + ", ".join(fact_fields(case))
+    )

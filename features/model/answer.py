@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
 
-from features.law.schema import CivilCase, CriminalCase, parse_case
+from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
 from features.law.statutory import BandResult, LawTable, statutory_band
 from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
@@ -50,6 +50,18 @@ DISCLAIMER = (
 )
 DEFAULT_SIMILAR = 5
 ESTIMATE_FAILED: list[FieldError] = [{"field": "(case)", "reason": "the estimate failed for this case"}]
+PRIOR_WARNING = (
+    "No fact of the case was given: these figures are the estimate for an average past case (the prior), asked "
+    "for with prior=true; they say nothing about this case."
+)
+
+
+def mark_prior(answer: dict[str, Any]) -> dict[str, Any]:
+    """Say in the answer that it rests on no fact of the case (the caller asked for the prior)."""
+    answer["prior_only"] = True
+    answer["warnings"] = [*answer.get("warnings", []), PRIOR_WARNING]
+    return answer
+
 
 # rounding of every number an answer shows (and batch scoring writes): one place
 MONTHS_DIGITS = 1
@@ -156,16 +168,23 @@ class _Estimator(BaseEstimator):
     def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def answer_records(self, records: Sequence[Any], k: int | None = None) -> list[dict[str, Any]]:
+    def answer_records(
+        self, records: Sequence[Any], k: int | None = None, allow_prior: bool = False
+    ) -> list[dict[str, Any]]:
         """One item per record, in order (see module docstring); valid rows are estimated together, and if that
-        fails, one by one so that only the failing ones carry an error."""
+        fails, one by one so that only the failing ones carry an error. A case that states no fact of a case is
+        refused in its slot, unless ``allow_prior`` (its answer then says ``prior_only``)."""
         items: list[dict[str, Any]] = []
         valid: list[tuple[int, CaseModel]] = []
+        prior: set[int] = set()
         for i, record in enumerate(records):
-            case, errors = validate_record(record, self.kind, nan_is_missing=False)  # JSON objects: NaN is refused
+            # JSON objects: NaN is refused
+            case, errors = validate_record(record, self.kind, nan_is_missing=False, require_fact=not allow_prior)
             items.append({"index": i, "ok": case is not None, "errors": errors or None, "estimate": None})
             if case is not None:
                 valid.append((i, case))
+                if no_fact_reason(case) is not None:
+                    prior.add(i)
         if not valid:
             return items
         try:
@@ -181,7 +200,7 @@ class _Estimator(BaseEstimator):
             if answer is None:
                 items[i].update(ok=False, errors=list(ESTIMATE_FAILED))
             else:
-                items[i]["estimate"] = answer
+                items[i]["estimate"] = mark_prior(answer) if i in prior else answer
         return items
 
     def predict(self, X: Sequence[Any]) -> list[dict[str, Any]]:

@@ -115,7 +115,7 @@ def score_rows(
     proceedings: list[str | None] = []
     groups: dict[str, tuple[list[int], list[Any]]] = {"criminal": ([], []), "civil": ([], [])}
     for i, item in enumerate(rows):
-        case, problems = validate_record(item, nan_is_missing=nan_is_missing)
+        case, problems = validate_record(item, nan_is_missing=nan_is_missing, require_fact=True)
         case_ids.append(case.case_id if case is not None and case.case_id is not None else _case_id(item))
         proceedings.append(_proceeding(item, case))
         if case is None:

@@ -260,20 +260,24 @@ INSIDER_PATTERNS = (
 )
 _NOT_EMPLOYED = re.compile(r"无业|无固定职业|无职业|农民|个体")
 
-# (field, positive, negative): a stated negation gives False and wins over a positive mention
+# (field, positive, negative): a stated negation gives False and wins over a positive mention. Surrender is read by
+# its own rules below (SURRENDER_*), since how a defendant came to the police decides it.
 FLAG_PATTERNS: tuple[tuple[str, str, str], ...] = (
     (
-        "surrender",
-        r"自首|自动投案|主动投案|主动到[^,;。]{0,10}投案",
-        r"(?:不构成|不属于|不成立|不认定|不能认定|不符合|不具有|不具备|没有|无|不系)[^,;。]{0,4}自首"
-        r"|自首[^,;。]{0,4}(?:不成立|不能成立|不予认定)",
+        "truthful_confession",
+        # 坦白 (Criminal Law Art. 67(3)): a truthful confession after being brought in
+        r"如实供述|如实交代|如实供认|坦白|主动交代|供认不讳|如实陈述",
+        # a retraction that is taken back before the first-instance judgment is a confession again (SPC 1998
+        # Interpretation on surrender and meritorious service, Art. 1(2)): "翻供" only counts when not followed by
+        # a renewed truthful confession in the same sentence
+        r"拒不供述|拒不交代|拒不认罪|(?:未|没有|不|未能)如实(?:供述|交代)|翻供(?![^。;]{0,24}又[^。;]{0,4}如实(?:供述|交代))",
     ),
     (
-        "truthful_confession",
-        r"如实供述|如实交代|坦白|主动交代|供认不讳|如实陈述",
-        r"拒不供述|拒不交代|拒不认罪|(?:未|没有|不|未能)如实(?:供述|交代)|翻供",
+        "guilty_plea",
+        # 认罪认罚 (Criminal Procedure Law Art. 15): the plea and the signed statement (具结书) are the formulas
+        r"认罪认罚|具结书",
+        r"(?:不|拒绝|未|拒不)[^,;。]{0,3}(?:认罪认罚|签署[^,;。]{0,6}具结书)|撤回[^,;。]{0,6}具结书",
     ),
-    ("guilty_plea", r"认罪认罚|具结书", r"(?:不|拒绝|未|拒不)[^,;。]{0,3}(?:认罪认罚|签署具结书)"),
     (
         "restitution",
         r"退赃|退缴|退赔|(?:退还|退出|退回)[^,;。]{0,8}(?:违法所得|赃款|所得|款项|获利)|积极赔偿",
@@ -281,6 +285,39 @@ FLAG_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ),
     ("recidivist", r"累犯", r"(?:不构成|不属于|不是|非|不系|不认定为?|不能认定为?)累犯"),
     ("unit_crime", r"被告单位|单位犯罪", r"(?:不构成|不属于|不是)单位犯罪"),
+)
+
+# Surrender (自首, Criminal Law Art. 67(1)) is voluntary appearance plus a truthful confession. The formulas follow
+# the SPC's Interpretation on surrender and meritorious service (法释〔1998〕8号) Art. 1 and its Opinions on
+# specific questions (法发〔2010〕60号) Art. 1, and what judgments write:
+# - a finding of the court: 系自首 / 构成自首 / 具有自首情节 / 以自首论 / 视为自动投案 (the word 自首 itself);
+# - voluntary appearance (1998 Art. 1(1): to the police, a procuratorate, a court, one's unit...): 自动投案,
+#   主动投案, 投案自首, 主动到公安机关, 主动到案, 自行到案; coming in on a telephone or oral summons (经电话通知到案,
+#   接到民警电话后到派出所), which courts treat as voluntary because the person was free not to come (the SPC's
+#   Criminal Trial Reference case of Wang Chunming); persuaded or accompanied by relatives (在家属陪同下投案,
+#   1998 Art. 1(1): 经亲友规劝、陪同投案); arrested on the way to surrender (1998 Art. 1(1): 投案途中被捕获).
+SURRENDER_FINDING = r"自首|视为自动投案"
+SURRENDER_APPEARANCE = (
+    r"(?:自动|主动|自行)投案|投案自首|(?:主动|自动|自行)(?:到案|归案)"
+    r"|(?:主动|自动|自行)(?:前往|来到|到)[^,;。]{0,12}(?:公安|派出所|刑警|侦查|检察|法院|纪委|监察)"
+    r"|(?:电话|口头)(?:通知|传唤)[^,;。]{0,12}(?:到案|归案|投案|到[^,;。]{0,12}(?:公安|派出所|刑警|接受))"
+    r"|接到[^,;。]{0,12}(?:电话|通知)[^,;。]{0,4}后[^,;。]{0,8}(?:到|前往|来到)[^,;。]{0,12}(?:公安|派出所|刑警|侦查)"
+    r"|陪同下?[^,;。]{0,12}(?:投案|到案|到[^,;。]{0,10}(?:公安|派出所))|规劝[^,;。]{0,8}(?:投案|到案)"
+    r"|投案途中|向[^,;。]{0,12}(?:公安|派出所|检察|法院)[^,;。]{0,4}投案"
+)
+# stated refusal: the court found no surrender, an appearance that was not voluntary, or one undone (1998 Art. 1(1):
+# fleeing after surrendering; Art. 1(2): retracting the confession without taking it back)
+SURRENDER_NEGATION = (
+    r"(?:不构成|不属于|不成立|不认定|不能认定|不应认定|不宜认定|不符合|不具有|不具备|没有|无|不系|并非)[^,;。]{0,6}"
+    r"(?:自首|自动投案|主动投案)"
+    r"|自首[^,;。]{0,4}(?:不成立|不能成立|不予认定)"
+    r"|自首[^。;]{0,30}?(?:意见|主张)[^。;]{0,30}?(?:不予采纳|不能成立|不予支持|不成立)"
+    r"|投案后[^,;。]{0,4}(?:又|再次)?逃跑"
+)
+# arrest: not surrender when nothing voluntary is stated (unknown, with a warning, when both are stated: often two
+# defendants); 强制传唤 / 拘传 are coercive summonses
+SURRENDER_ARREST = (
+    r"被(?!告|害)[^,;。]{0,10}?(?:抓获|抓捕|查获|挡获|捕获|缉拿|扭送|拘传)|抓获归案|抓捕归案|(?:强制传唤|拘传)到案"
 )
 
 # Charge names contain conduct words (出售、非法提供...): masked before reading conduct.
@@ -859,20 +896,57 @@ def _insider(state: _State) -> None:
 def _flags(state: _State) -> None:
     doc = state.doc
     for name, positive, negative in FLAG_PATTERNS:
-        neg = [(m.start(), m.end()) for m in re.finditer(negative, doc.masked)]
-        pos = [
-            (m.start(), m.end())
-            for m in re.finditer(positive, doc.masked)
-            if not any(s <= m.start() < e or s < m.end() <= e for s, e in neg)
-        ]
-        if neg:
-            state.case[name] = False
-            state.add_evidence(name, (doc.span(s, e) for s, e in neg))
-            if pos:
-                state.warn(f"{name}: stated and negated; the negation is used")
-        elif pos:
-            state.case[name] = True
-            state.add_evidence(name, (doc.span(s, e) for s, e in pos))
+        _flag(state, name, _find(positive, doc.masked), _find(negative, doc.masked))
+    _surrender(state)
+    if re.search(r"当庭[^,;。]{0,4}认罪", doc.masked) and state.case["guilty_plea"] is None:
+        state.warn(
+            "当庭认罪 (admitting guilt in court) is stated: it is neither 坦白 (Criminal Law Art. 67(3)) nor 认罪认罚 "
+            "(Criminal Procedure Law Art. 15), so no field is read from it"
+        )
+
+
+def _find(pattern: str, text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+
+
+def _outside(spans: list[tuple[int, int]], within: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans that do not overlap any of ``within`` (a positive word inside a negation is the negation's)."""
+    return [(a, b) for a, b in spans if not any(s <= a < e or s < b <= e for s, e in within)]
+
+
+def _flag(state: _State, name: str, pos: list[tuple[int, int]], neg: list[tuple[int, int]]) -> None:
+    doc = state.doc
+    pos = _outside(pos, neg)
+    if neg:
+        state.case[name] = False
+        state.add_evidence(name, (doc.span(s, e) for s, e in neg))
+        if pos:
+            state.warn(f"{name}: stated and negated; the negation is used")
+    elif pos:
+        state.case[name] = True
+        state.add_evidence(name, (doc.span(s, e) for s, e in pos))
+
+
+def _surrender(state: _State) -> None:
+    """自首: a negation wins; a finding of the court or a voluntary appearance gives True; an arrest alone gives
+    False; a voluntary appearance and an arrest together stay unknown (warned), unless the arrest was on the way to
+    surrender (1998 Interpretation Art. 1(1))."""
+    doc, text = state.doc, state.doc.masked
+    neg = _find(SURRENDER_NEGATION, text)
+    finding = _outside(_find(SURRENDER_FINDING, text), neg)
+    appearance = _outside(_find(SURRENDER_APPEARANCE, text), neg)
+    on_the_way = [(a, b) for a, b in appearance if text.startswith("投案途中", a)]
+    arrest = _outside(_find(SURRENDER_ARREST, text), neg + [(a, b + 12) for a, b in on_the_way])
+    if neg or finding or not arrest:
+        _flag(state, "surrender", finding + appearance, neg)
+        return
+    if appearance:
+        state.warn(
+            "surrender: a voluntary appearance and an arrest are both stated (several defendants?); left unknown"
+        )
+        return
+    state.case["surrender"] = False
+    state.add_evidence("surrender", (doc.span(s, e, "arrested") for s, e in arrest))
 
 
 # --- the last act (decides the old or the amended Art. 253-1: features.text.dates)

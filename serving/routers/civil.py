@@ -7,15 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
-from serving import examples
-from serving.batch import estimate_batch_response, unavailable
+from serving import examples, service
+from serving.batch import PriorQuery, estimate_batch_response
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
-from serving.estimate import CIVIL_TARGETS, NoChampionError
+from serving.limits import require_json
 from serving.routers.responses import ESTIMATE_RESPONSES
 from serving.schemas import CivilBatchRequest, CivilBatchResponse, CivilCase, CivilEstimate
 
-router = APIRouter(prefix="/v1/civil", tags=["civil"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/civil", tags=["civil"], dependencies=[Depends(require_api_key), Depends(require_json)]
+)
 
 CASE_EXAMPLES: dict[str, Any] = {
     "public_interest": {
@@ -53,17 +55,13 @@ async def estimate(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Award range in yuan (never above the claim), the award/claim ratio when a claim is given, the largest
-    drivers, the most similar real cases (reference only) and the model used. Non-binding."""
-    try:
-        champions = holder.snapshot.require(CIVIL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    # one case is about a millisecond of CPU: computed inline, which measured faster than a thread hop
-    answer = champions.estimate_civil([case], k=settings.similar_k)[0]
-    metrics.cases.labels("civil", "ok").inc()
-    return json_response(answer)
+    drivers, the most similar real cases (reference only) and the model used. Non-binding. A case must state at
+    least one fact (claim, conduct, data, records, parties...): otherwise 422, unless ``?prior=true``."""
+    answered = service.civil(case, holder, settings, metrics, prior)
+    return answered if isinstance(answered, Response) else json_response(answered[1])
 
 
 @router.post(
@@ -77,6 +75,8 @@ def estimate_batch(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
-    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
-    return estimate_batch_response(body.cases, "civil", holder, settings, metrics)
+    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order. A case that
+    states no fact is refused in its slot unless ``?prior=true``."""
+    return estimate_batch_response(body.cases, "civil", holder, settings, metrics, allow_prior=prior)

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
-from pydantic import Discriminator, Tag, ValidationError
-from starlette.concurrency import run_in_threadpool
+from pydantic import Discriminator, Tag
 from starlette.responses import Response
 
-from features.tables import describe_validation_error
-from features.text.facts import extract_facts
-from serving import examples
-from serving.batch import estimate_batch_response, unavailable
+from serving import examples, service
+from serving.batch import PriorQuery, estimate_batch_response
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
 from serving.errors import json_response
-from serving.estimate import CRIMINAL_TARGETS, ChampionSet, NoChampionError
-from serving.observability import Metrics
+from serving.limits import require_json
 from serving.routers.responses import ESTIMATE_RESPONSES
 from serving.schemas import (
     FACTS_EXAMPLE,
@@ -26,9 +22,10 @@ from serving.schemas import (
     CriminalEstimate,
     FactsRequest,
 )
-from serving.settings import Settings
 
-router = APIRouter(prefix="/v1/criminal", tags=["criminal"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/criminal", tags=["criminal"], dependencies=[Depends(require_api_key), Depends(require_json)]
+)
 
 CASE_EXAMPLES: dict[str, Any] = {
     "courier_insider": {
@@ -77,36 +74,18 @@ async def estimate(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Statutory band and the rules that set it (Interp. 2017), custodial months with a calibrated range,
     P(custodial <= 36 months), P(probation), fine range, the largest drivers, the most similar real cases
     (reference only) and the models used. Non-binding.
 
     The body is a case, or ``{"facts": "<Chinese fact description>"}`` (optionally with ``"case": {...}`` fields
-    that win over the ones read); the answer then carries the ``extraction`` with its evidence spans."""
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    if isinstance(body, FactsRequest):  # reading a long text takes a while: off the event loop
-        return await run_in_threadpool(_estimate_facts, body, champions, settings, metrics)
-    # one case is a few milliseconds of CPU: computed inline, which measured faster than a thread hop
-    answer = champions.estimate_criminal([body], k=settings.similar_k)[0]
-    metrics.cases.labels("criminal", "ok").inc()
-    return json_response(answer)
-
-
-def _estimate_facts(body: FactsRequest, champions: ChampionSet, settings: Settings, metrics: Metrics) -> Response:
-    extraction = extract_facts(body.facts)
-    try:
-        case = CriminalCase.model_validate({**extraction.found(), **(body.case or {})})
-    except ValidationError as exc:
-        metrics.cases.labels("criminal", "invalid").inc()
-        return json_response({"detail": describe_validation_error(exc)}, status_code=422)
-    answer = champions.estimate_criminal([case], k=settings.similar_k)[0]
-    answer["extraction"] = extraction.model_dump(mode="json")
-    metrics.cases.labels("criminal", "ok").inc()
-    return json_response(answer)
+    that win over the ones read); the answer then carries the ``extraction`` with its evidence spans. A case must
+    state at least one fact (record count, data types, conduct, gains, a circumstance...): otherwise 422 naming the
+    fields that can be given, unless ``?prior=true``."""
+    answered = await service.criminal(body, holder, settings, metrics, prior)
+    return answered if isinstance(answered, Response) else json_response(answered[1])
 
 
 @router.post(
@@ -120,6 +99,8 @@ def estimate_batch(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
-    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order."""
-    return estimate_batch_response(body.cases, "criminal", holder, settings, metrics)
+    """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order. A case that
+    states no fact is refused in its slot unless ``?prior=true``."""
+    return estimate_batch_response(body.cases, "criminal", holder, settings, metrics, allow_prior=prior)

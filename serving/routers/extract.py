@@ -10,10 +10,11 @@ from starlette.responses import Response
 from features.text.facts import Extraction, extract_facts
 from serving.deps import require_api_key
 from serving.errors import json_response
-from serving.routers.responses import AUTH_RESPONSES
-from serving.schemas import FACTS_EXAMPLE, FactsText, ValidationErrorBody
+from serving.limits import require_json
+from serving.routers.responses import AUTH_RESPONSES, BODY_RESPONSES
+from serving.schemas import FACTS_EXAMPLE, FactsText
 
-router = APIRouter(prefix="/v1", tags=["extract"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["extract"], dependencies=[Depends(require_api_key), Depends(require_json)])
 
 EXAMPLES: dict[str, Any] = {
     "courier_insider": {"summary": "Facts of a judgment", "value": {"facts": FACTS_EXAMPLE}}
@@ -27,8 +28,7 @@ ANSWER_EXAMPLE = extract_facts(FACTS_EXAMPLE).model_dump(mode="json")  # pure an
     responses={
         200: {"content": {"application/json": {"example": ANSWER_EXAMPLE}}},
         **AUTH_RESPONSES,
-        413: {"description": "The body is larger than EXPOSURE_MAX_BODY_BYTES"},
-        422: {"model": ValidationErrorBody},
+        **BODY_RESPONSES,
     },
     summary="Read case fields from a Chinese fact description",
 )

@@ -13,13 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import HTMLResponse, Response
 
-from serving import report
+from serving import report, service
+from serving.batch import PriorQuery
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
-from serving.routers import answers, civil, criminal
+from serving.limits import require_json
+from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase
 
-router = APIRouter(prefix="/v1", tags=["report"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["report"], dependencies=[Depends(require_api_key), Depends(require_json)])
 
 _HTML_EXAMPLE = (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">...<title>Exposure report — 2026-11-23</title>'
@@ -40,7 +42,7 @@ def _responses(what: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _attachment(html: str, generated: datetime) -> Response:
-    return answers.html(
+    return service.html(
         html, headers={"Content-Disposition": f'attachment; filename="{report.filename(generated)}"'}
     )
 
@@ -56,11 +58,12 @@ async def criminal_report(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Inputs, statutory band and the rules of Interp. 2017 that set it, the ranges (drawn and in numbers),
     drivers, similar cases with their sources (reference only), models with run ids and training data, date and
     disclaimer. Non-binding."""
-    answered = await answers.criminal(body, holder, settings, metrics)
+    answered = await service.criminal(body, holder, settings, metrics, prior)
     if isinstance(answered, Response):
         return answered
     case, answer = answered
@@ -79,10 +82,11 @@ async def civil_report(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """Inputs, award range (drawn and in numbers, and as a share of the claim), drivers, similar cases with their
     sources (reference only), models with run ids and training data, date and disclaimer. Non-binding."""
-    answered = answers.civil(case, holder, settings, metrics)
+    answered = service.civil(case, holder, settings, metrics, prior)
     if isinstance(answered, Response):
         return answered
     _, answer = answered

@@ -17,13 +17,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import HTMLResponse, Response
 
-from serving import render
+from serving import render, service
+from serving.batch import PriorQuery
 from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
-from serving.routers import answers, civil, criminal
+from serving.limits import require_json
+from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase
 
-router = APIRouter(prefix="/v1", tags=["view"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["view"], dependencies=[Depends(require_api_key), Depends(require_json)])
 
 # what opening the fragment on its own may load: nothing (it is meant to be inserted into the page)
 FRAGMENT_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"}
@@ -61,16 +63,17 @@ async def criminal_view(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """The answer of ``POST /v1/criminal/estimate``, drawn: band and cited rules, custodial months on the 0-84
     month axis with the legal range, P(term <= 36 months) and P(probation), the fine on a log axis with the
     Interp. 2017 Art. 12 guideline, drivers, similar cases (reference only), models. Non-binding."""
-    answered = await answers.criminal(body, holder, settings, metrics)
+    answered = await service.criminal(body, holder, settings, metrics, prior)
     if isinstance(answered, Response):
         return answered
     case, answer = answered
     fragment = render.answer_fragment("criminal", case, answer, datetime.now().astimezone())
-    return answers.html(fragment, headers=FRAGMENT_HEADERS)
+    return service.html(fragment, headers=FRAGMENT_HEADERS)
 
 
 @router.post(
@@ -84,12 +87,13 @@ async def civil_view(
     holder: HolderDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    prior: PriorQuery = False,
 ) -> Response:
     """The answer of ``POST /v1/civil/estimate``, drawn: the award on a log axis up to the claim, its share of the
     claim, drivers, similar cases (reference only), models. Non-binding."""
-    answered = answers.civil(case, holder, settings, metrics)
+    answered = service.civil(case, holder, settings, metrics, prior)
     if isinstance(answered, Response):
         return answered
     _, answer = answered
     fragment = render.answer_fragment("civil", case, answer, datetime.now().astimezone())
-    return answers.html(fragment, headers=FRAGMENT_HEADERS)
+    return service.html(fragment, headers=FRAGMENT_HEADERS)
