@@ -936,7 +936,9 @@ def _surrender(state: _State) -> None:
     finding = _outside(_find(SURRENDER_FINDING, text), neg)
     appearance = _outside(_find(SURRENDER_APPEARANCE, text), neg)
     on_the_way = [(a, b) for a, b in appearance if text.startswith("投案途中", a)]
-    arrest = _outside(_find(SURRENDER_ARREST, text), neg + [(a, b + 12) for a, b in on_the_way])
+    arrest = _outside(
+        _find(SURRENDER_ARREST, text), neg + [(a, b + 12) for a, b in on_the_way]
+    )  # not-law: characters after 投案途中
     if neg or finding or not arrest:
         _flag(state, "surrender", finding + appearance, neg)
         return

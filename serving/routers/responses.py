@@ -51,7 +51,7 @@ ANY_PATH_RESPONSES: dict[str, dict[str, Any]] = {
         "content": _ERROR_BODY,
     },
     "InternalError": {
-        "description": "500 on an unexpected failure; logged by type and code location only",
+        "description": "500 on an unexpected failure; logged by type and code location only",  # not-law: HTTP
         "content": _ERROR_BODY,
     },
 }
