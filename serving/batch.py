@@ -49,11 +49,13 @@ def no_fact_errors(case: BaseModel, *, from_text: bool = False) -> list[dict[str
     return [{"field": "(case)", "reason": reason}]
 
 
+RETRY_WITHOUT_POLL_S = 60  # not-law: seconds a client waits when the service does not poll the registry
+
+
 def unavailable(reason: str, settings: Settings) -> Response:
     """503 saying what to run; clients may retry after the next registry poll."""
-    retry = (
-        str(max(1, round(settings.reload_interval_s))) if settings.reload_interval_s > 0 else "60"
-    )  # not-law: seconds
+    seconds = round(settings.reload_interval_s) if settings.reload_interval_s > 0 else RETRY_WITHOUT_POLL_S
+    retry = str(max(1, seconds))
     return json_response(
         {"detail": reason, "command": TRAIN_COMMAND}, status_code=503, headers={"Retry-After": retry}
     )
