@@ -80,11 +80,11 @@ class LoadedEstimator:
         out: dict[str, dict[str, Any]] = {}
         for target, part in info["targets"].items():
             prefix = f"{target}."
-            out[target] = {
-                **self.identity(),
-                **part,
-                "metrics": {k.removeprefix(prefix): v for k, v in self.metrics.items() if k.startswith(prefix)},
-            }
+            metrics = {k.removeprefix(prefix): v for k, v in self.metrics.items() if k.startswith(prefix)}
+            base_rate = getattr(self.estimator.parts_[target], "base_rate_", None)
+            if not metrics and base_rate is not None:  # an order told as its base rate (not cross-validated)
+                metrics = {"base_rate": float(base_rate)}
+            out[target] = {**self.identity(), **part, "metrics": metrics}
         return out
 
     def model_block(self) -> dict[str, dict[str, Any]]:

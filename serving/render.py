@@ -52,6 +52,13 @@ TARGETS: dict[str, str] = {
     "awarded_total_yuan": "Award (判赔), yuan",
 }
 _SKIP = {"proceeding", "synthetic"}  # shown elsewhere / never user input
+SOURCE_KINDS = {
+    "official": "official source (court, procuratorate, government)",
+    "press": "press report",
+    "law_firm": "law firm's write-up",
+    "secondary": "repost of another source: cite the original",
+    "title_only": "known by the title of an official notice only",
+}
 
 
 # ---------------------------------------------------------------------------------------------------- parts
@@ -82,6 +89,7 @@ PARTS: dict[str, tuple[Part, ...]] = {
     "civil": (
         Part("headline", "civil_headline"),
         Part("award", "award"),
+        Part("outcomes", "outcomes", lambda a: bool(a.get("outcomes"))),
         Part("drivers", "drivers"),
         Part("similar", "similar"),
         Part("models", "models"),
@@ -234,6 +242,8 @@ def environment() -> jinja2.Environment:
         outcome_text=outcome_text,
         host=host,
         g=lambda x: f"{float(x):g}",
+        authority_label=lambda a: law.precedent[str(a)].label if str(a) in law.precedent else str(a),
+        source_kind_label=lambda k: SOURCE_KINDS.get(str(k), str(k)),
     )
     env.tests["http_url"] = is_http
     env.globals.update(

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from exposure.cli import app
 from exposure.commands import experiment, model
-from training.pipeline import say_metric
+from training.selection import say_metric
 
 REPO = Path(__file__).resolve().parents[1]
 FAMILIES = ("forest", "ridge", "lightgbm", "baseline")
@@ -61,7 +61,7 @@ def test_training_leaderboard_keeps_family_names_whole(
     columns: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("COLUMNS", columns)  # capsys: not a terminal
-    reason = f"forest has the best {say_metric('mae_months', 10.697)}"
+    reason = f"the best {say_metric('mae_months', 10.697)}"
     kind = SimpleNamespace(kind="criminal", promoted=True, version="1", reason="registered as the first champion")
     model._leaderboard([_outcome(reason)], [kind])
     out = capsys.readouterr().out
@@ -70,7 +70,7 @@ def test_training_leaderboard_keeps_family_names_whole(
     rows = [line.split()[0] for line in _lines(out) if line.strip().split(" ")[0] in FAMILIES]
     assert rows == list(FAMILIES), out  # one row per family, each name whole
     said = " ".join(out.split())
-    assert "72 cases in 55 judgments; the estimator takes forest: forest has the best MAE 10.7 months" in said
+    assert "72 cases in 55 judgments; the estimator takes forest: the best MAE 10.7 months" in said
     assert "criminal estimator: registered as the first champion (v1)" in said
     assert "PROMOTED" not in out and "no champion yet" not in out
 

@@ -28,6 +28,7 @@ from experiments.sources import DataError, load_experiment_data
 from experiments.stats import paired_comparison
 from features.law.schema import CriminalCase
 from features.model.estimators import OutcomeRegressor
+from features.model.featurize import CIRCUMSTANCE_FEATURES
 from features.model.targets import target_data
 from features.tables import load_seeds, load_table
 from training.evaluate import cross_validate, make_estimator
@@ -156,12 +157,14 @@ def test_configs_expand_grids_and_feature_sets() -> None:
     )
     labels = {(c.target, c.label) for c in d.configs()}
     assert labels == {
-        ("custodial_months", "baseline"),
+        ("custodial_months", "baseline"),  # the honest baselines are always on the board
+        ("custodial_months", "band_quantile"),
         ("custodial_months", "lightgbm[num_leaves=4]:all"),
         ("custodial_months", "lightgbm[num_leaves=4]:no_law"),
         ("custodial_months", "lightgbm[num_leaves=8]:all"),
         ("custodial_months", "lightgbm[num_leaves=8]:no_law"),
         ("probation", "baseline"),
+        ("probation", "base_rate"),
         ("probation", "logistic:all"),
         ("probation", "logistic:no_law"),
     }
@@ -185,7 +188,10 @@ def test_feature_sets_select_what_the_learner_sees() -> None:
     est = make_estimator("custodial_months", "ridge", None, 0.8, 0, featurizer_for("custodial_months", statutory))
     est.fit(data.cases, data.y, groups=data.groups)
     assert est.model_ is not None
-    assert est.model_[-1].n_features_in_ == len(statutory) and est.feature_names_ == list(statutory)
+    assert est.feature_names_ == list(statutory)
+    # the learned base sees the selection minus what depends on the circumstances (features.model.adjust)
+    base = [n for n in statutory if n not in CIRCUMSTANCE_FEATURES]
+    assert est.model_[-1].n_features_in_ == len(base) and "band_certain" not in base
     assert est.predict(data.cases[:3]).shape == (3,)
     # without a selection the model is the plain one
     plain = OutcomeRegressor(target="custodial_months", family="ridge").fit(data.cases, data.y, groups=data.groups)
@@ -350,7 +356,12 @@ def test_tiny_experiment_logs_parent_and_children_on_the_same_splits(tiny: Tiny)
     parent = client.get_run(run.parent_run_id)
     assert parent.info.status == "FINISHED" and parent.data.tags["exposure.kind"] == "experiment-parent"
     children = client.search_runs([run.experiment_id], f"tags.mlflow.parentRunId = '{run.parent_run_id}'")
-    assert sorted(c.data.tags["config"] for c in children) == ["baseline", "ridge:all", "ridge:no_law"]
+    assert sorted(c.data.tags["config"] for c in children) == [
+        "band_quantile",
+        "baseline",
+        "ridge:all",
+        "ridge:no_law",
+    ]
     assert len({c.data.tags["splits_digest"] for c in children}) == 1
     assert {c.info.status for c in children} == {"FINISHED"}
     for child in children:

@@ -112,7 +112,8 @@ def test_two_defendants_with_different_roles_and_circumstances() -> None:
     assert (zhang.case["role"], li.case["role"]) == ("principal", "accessory")
     # the reasoning gives 累犯 to 张某某 only, 自首 and 退赃 to 李某 only
     assert zhang.case.get("recidivist") is True and li.case.get("recidivist") is None
-    assert li.case.get("surrender") is True and zhang.case.get("surrender") is None
+    # 李某 came in on a phone summons (自动投案); 张某某 was arrested (被抓获): no surrender (Criminal Law Art. 67)
+    assert li.case.get("surrender") is True and zhang.case.get("surrender") is False
     assert li.case.get("restitution") is True and li.case.get("guilty_plea") is True
     assert zhang.case["n_defendants"] == li.case["n_defendants"] == 2
     assert zhang.case["records_total"] == 12_000 and zhang.case["illegal_profit_yuan"] == 32_000
@@ -272,7 +273,7 @@ def test_ingest_review_add_and_train(tmp_path: Path) -> None:
 
     uri = f"sqlite:///{home / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # never the process-global registry of other tests
-    version = client.get_model_version_by_alias("exposure-custodial_months", "champion")
+    version = client.get_model_version_by_alias("exposure-criminal", "champion")
     run = client.get_run(str(version.run_id))
     assert run.inputs is not None
     assert run.inputs.dataset_inputs[0].dataset.name == "seeds+user(8 rows)"

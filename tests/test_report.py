@@ -191,8 +191,11 @@ def test_uncertain_band_shows_both_readings_most_severe_first() -> None:
     root = lxml.html.fromstring(fragment)
     rows = root.xpath("//div[@id='band-readings']//tr[@data-reading]")
     assert [r.get("data-band") for r in rows] == ["serious", "none"], "the most severe reading leads"
-    # the serious band of Art. 253-1: up to 3 years (0-36 months); below it no crime
-    assert [r.xpath("td")[2].text_content() for r in rows] == ["0–36", "0"]
+    # each reading's own legal range (Art. 253-1: serious up to 3 years; below the thresholds a conviction is
+    # possible only under the catch-all Art. 5(1)(10), within the same range)
+    ranges = [r["custodial_range_months"] for r in answer["statutory"]["readings"]]
+    assert [r.xpath("td")[2].text_content() for r in rows] == [f"{lo:g}–{hi:g}" for lo, hi in ranges]
+    assert ranges[0] == [0.0, 36.0]
     assert "not certain" in root.xpath("//div[@id='band-readings']")[0].text_content()
     assert root.xpath("//p[@class='band']/@data-band") == ["none"], "the lower band is shown"
     assert root.xpath("//p[@id='custodial-note']")[0].text_content() == note

@@ -88,8 +88,8 @@ def test_an_experiment_run_twice_writes_the_same_report(tmp_path: Path) -> None:
 
 def test_every_run_records_the_lock_it_ran_on(tmp_path: Path, trained_home: Path) -> None:
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
-    client = registry_client(trained_home)  # runs of `exposure train`
-    version = client.get_model_version_by_alias(registered_name("custodial_months"), CHAMPION_ALIAS)
+    client = registry_client(trained_home)  # runs of `exposure train`: the registered estimator's
+    version = client.get_model_version_by_alias(registered_name("criminal"), CHAMPION_ALIAS)
     run = client.get_run(str(version.run_id))
     assert run.data.tags[TAG_LOCK] == digest
     assert run.data.tags[TAG_MATCHES] in ("true", "false")

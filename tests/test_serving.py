@@ -23,6 +23,7 @@ from servers import Server, app_env, free_port, register_again, registry_client,
 
 from features.law.schema import CriminalCase
 from features.law.statutory import statutory_band
+from features.model.targets import ORDER_TARGETS
 from features.store import CHAMPION_ALIAS, KINDS, TARGETS, registered_name
 from serving.schemas import (
     CivilBatchResponse,
@@ -235,12 +236,19 @@ def test_models_lists_versions_data_and_cv_metrics(main: httpx.Client) -> None:
     r = main.get("/v1/models")
     assert r.status_code == 200
     body = ModelsResponse.model_validate(r.json())
-    assert body.ready and set(body.models) == set(TARGETS) and not body.missing
+    # every part of the two estimators: the four targets and the civil orders told as base rates
+    assert body.ready and set(body.models) == {*TARGETS, *ORDER_TARGETS} and not body.missing
     for card in body.models.values():
-        assert card.version and card.run_id and card.family in ("baseline", "ridge", "logistic")
+        assert card.version and card.run_id
+        assert card.family in ("baseline", "band_quantile", "base_rate", "ridge", "logistic")
         assert card.dataset_digest and card.n_train and card.n_train > 10
         assert card.metrics
     assert "mae_months" in body.models["custodial_months"].metrics
+    assert 0 < body.models["apology_ordered"].metrics["base_rate"] < 1
+    assert {k: c.parts for k, c in body.estimators.items()} == {
+        "criminal": ["custodial_months", "probation", "fine_yuan"],
+        "civil": ["awarded_total_yuan", *ORDER_TARGETS],
+    }
 
 
 def test_metrics_count_requests_and_latency(main: httpx.Client) -> None:

@@ -136,16 +136,17 @@ def train_target(
     eligible = {f: r for f, r in results.items() if f not in refused}
     selection = select(target, data, eligible, config.level, config.seed)
     chosen_result = results[selection.family]
+    reason = selection.reason + "".join(f"; {why}" for why in refused.values())
+    if part is not None and part["family"] == selection.family:
+        reason += "; the champion's family, kept"
     chosen: dict[str, Any] = {
         "family": selection.family,
         "params": {},
         "metrics": dict(chosen_result.metrics),
         "splits_digest": digest,
         "run_id": run_ids[selection.family],
+        "reason": reason,
     }
-    reason = selection.reason + "".join(f"; {why}" for why in refused.values())
-    if part is not None and part["family"] == selection.family:
-        reason += "; the champion's family, kept"
     mlflow.MlflowClient().set_tag(run_ids[selection.family], "selection", reason)
     return TargetOutcome(
         target=target,
@@ -213,9 +214,17 @@ def train_kind(
             if target not in decisions and target in champion["targets"]:
                 part = champion["targets"][target]
                 decisions[target] = {**part, "run_id": "", "splits_digest": part["splits_digest"] or ""}
-    missing = [t for t in KIND_TARGETS[kind] if t not in decisions]
-    if missing:
-        return KindOutcome(kind, False, f"not built: no family chosen for {', '.join(missing)} (train them too)")
+    for target in KIND_TARGETS[kind]:  # a target neither trained now nor by the champion: its honest baseline
+        if target not in decisions:
+            family = BASELINES[target][-1] if target == "probation" else BASELINES[target][0]
+            decisions[target] = {
+                "family": family,
+                "params": {},
+                "metrics": {},
+                "splits_digest": "",
+                "run_id": "",
+                "reason": f"not trained this time: its baseline ({family}) answers",
+            }
     if progress:
         progress(f"{kind}: fitting the estimator")
     estimator = build_estimator(kind, decisions, config.level, config.seed)
@@ -225,7 +234,7 @@ def train_kind(
     for row in example:  # an input example is a case to estimate: its outcome is not an input
         for name in ("prison_months", "detention_months", "probation_months", "fine_yuan", "awarded_total_yuan"):
             row.pop(name, None)
-    run_id, model_uri = tracking.log_estimator_run(estimator, decisions, example)
+    run_id, model_uri = tracking.log_estimator_run(estimator, decisions, example, own)
     promoted, reason = _promotion(kind, champion, estimator, decisions)
     if not config.register:
         promoted, reason = False, "registration disabled (--no-register)"

@@ -139,3 +139,36 @@ def model_card(
         "- Facts not stated in the sources are unknown, not absent; the model treats unknown flags as not present.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def estimator_card(info: dict[str, Any], decisions: dict[str, dict[str, Any]], data_name: str) -> str:
+    """The model card of a kind's estimator (the registered model): what each target's part is, why it was chosen,
+    its cross-validated figures, the data and the law table it was trained under."""
+    kind = info["kind"]
+    lines = [
+        f"# Model card: exposure-{kind}",
+        "",
+        "## Intended use",
+        "Estimating the likely outcome of a Chinese personal-information case (Criminal Law Art. 253-1; PIPL Arts."
+        " 69-70; Anti-Unfair Competition Law) for litigators and researchers, as one input among others.",
+        "**Non-binding**: this is a statistical estimate from past cases, not legal advice. Under the SPC similar-"
+        "case guidance courts shall refer to guiding cases; every other reference case is reference only.",
+        "",
+        "## Data",
+        f"- data set `{data_name}`: {info['data']['n_cases']} {kind} cases, digest `{info['data']['digest']}`.",
+        f"- law table digest `{info['law_digest']}`; featurization digest `{info['features_digest']}`.",
+        "",
+        "## Parts (one featurization, one law table)",
+        "| target | family | training cases | why | primary figures (CV) |",
+        "|---|---|---|---|---|",
+    ]
+    for target, part in info["targets"].items():
+        decision = decisions.get(target, {})
+        figures = ", ".join(
+            f"{k} {v:.3g}"
+            for k, v in decision.get("metrics", {}).items()
+            if k in ("mae_months", "mae_log10_yuan", "brier", "coverage", "winkler_months", "winkler_log10_yuan")
+        )
+        why = str(decision.get("reason", "told as its base rate")).replace("|", "/")
+        lines.append(f"| {target} | {part['family']} | {part['n_train']} | {why} | {figures or '-'} |")
+    return "\n".join(lines) + "\n"

@@ -66,7 +66,7 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
     learned = [r for f, r in results.items() if f not in BASELINES[target]]
     if not baselines:
         best = min(results.values(), key=lambda r: _metric(r, metric))
-        return Selection(best.family, f"{best.family} has the best {say_metric(metric, _metric(best, metric))}")
+        return Selection(best.family, f"the best {say_metric(metric, _metric(best, metric))}")
     bar_point = min(_metric(r, metric) for r in baselines)
     calibrated = [r for r in baselines if _covers(r, level)]
     bar_winkler = min((_metric(r, winkler) for r in calibrated), default=float("inf"))
@@ -79,7 +79,7 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
         best = min(winners, key=lambda r: _metric(r, metric))
         return Selection(
             best.family,
-            f"{best.family} beats the baselines on the same splits: {say_metric(metric, _metric(best, metric))} "
+            f"it beats the baselines on the same splits: {say_metric(metric, _metric(best, metric))} "
             f"< {say_metric(metric, bar_point, unit=False)}, {say_metric(winkler, _metric(best, winkler))} <= "
             f"{say_metric(winkler, bar_winkler, unit=False)}, coverage {_metric(best, 'coverage'):.2f} within "
             f"{COVERAGE_TOLERANCE} of {level}",
@@ -103,8 +103,8 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
             )
     return Selection(
         best.family,
-        f"the baseline {best.family} answers ({say_metric(metric, _metric(best, metric))}): no learned family "
-        f"beats the baselines on the same splits ({'; '.join(why) or 'none tried'})",
+        f"a baseline answers ({say_metric(metric, _metric(best, metric))}): no learned family beats the "
+        f"baselines on the same splits ({'; '.join(why) or 'none tried'})",
     )
 
 

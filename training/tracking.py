@@ -147,6 +147,7 @@ def log_estimator_run(
     estimator: Estimator,
     decisions: dict[str, dict[str, Any]],
     example: list[dict[str, Any]],
+    cases: list[Any] | None = None,
 ) -> tuple[str, str]:
     """Log a kind's estimator (the served model) as a pyfunc with its signature and input example, with what it
     was trained on (per target family, params, training cases, the family runs' metrics), the featurization and
@@ -159,9 +160,24 @@ def log_estimator_run(
         "law_digest": info["law_digest"],
         "features_digest": info["features_digest"],
         "data_digest": info["data"]["digest"],
+        **environment_tags(),
     }
     with mlflow.start_run(experiment_id=exp, run_name=f"{kind}-estimator", tags=tags) as run:
-        params: dict[str, Any] = {"data_name": info["data"]["name"], "n_cases": info["data"]["n_cases"]}
+        mlflow.log_dict(environment_record(), "environment.json")  # the lock, its digest, versions, platform
+        if cases:
+            frame = cases_to_frame(cases)
+            for col in frame.columns:
+                if frame[col].map(lambda v: isinstance(v, list | dict)).any():
+                    frame[col] = frame[col].map(
+                        lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                    )
+            dataset = mlflow.data.from_pandas(frame, name=info["data"]["name"])  # type: ignore[attr-defined]
+            mlflow.log_input(dataset, context="training")
+        params: dict[str, Any] = {
+            "data_name": info["data"]["name"],
+            "dataset_name": info["data"]["name"],  # as the family runs name it: answers name the data
+            "n_cases": info["data"]["n_cases"],
+        }
         for target, decision in decisions.items():
             params[f"{target}.family"] = decision["family"]
             params[f"{target}.params"] = json.dumps(decision.get("params") or {}, sort_keys=True)
@@ -173,6 +189,7 @@ def log_estimator_run(
             mlflow.log_metrics(_finite(metrics))
         mlflow.log_params(params)
         mlflow.log_dict(info, "estimator_info.json")
+        mlflow.log_text(report.estimator_card(info, decisions, info["data"]["name"]), "report/model_card.md")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "estimator.joblib"
             save_estimator(estimator, path)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -37,7 +37,7 @@ from features.model.estimators import OrderRate, OutcomeRegressor, ProbationClas
 from features.model.featurize import CaseFeaturizer, Prepared, law_digest
 from features.model.similar import SimilarCases
 from features.model.targets import ORDER_TARGETS, target_data
-from features.tables import FieldError, validate_record
+from features.tables import NOT_AN_OBJECT, FieldError, validate_record
 
 Kind = Literal["criminal", "civil"]
 Part: TypeAlias = OutcomeRegressor | ProbationClassifier | OrderRate
@@ -50,6 +50,7 @@ DISCLAIMER = (
 )
 DEFAULT_SIMILAR = 5
 ESTIMATE_FAILED: list[FieldError] = [{"field": "(case)", "reason": "the estimate failed for this case"}]
+NOT_AN_OBJECT_ERROR: FieldError = {"field": "(case)", "reason": NOT_AN_OBJECT}
 PRIOR_WARNING = (
     "No fact of the case was given: these figures are the estimate for an average past case (the prior), asked "
     "for with prior=true; they say nothing about this case."
@@ -178,6 +179,9 @@ class _Estimator(BaseEstimator):
         valid: list[tuple[int, CaseModel]] = []
         prior: set[int] = set()
         for i, record in enumerate(records):
+            if not isinstance(record, Mapping):  # a JSON value that is not an object (text is not a read problem)
+                items.append({"index": i, "ok": False, "errors": [dict(NOT_AN_OBJECT_ERROR)], "estimate": None})
+                continue
             # JSON objects: NaN is refused
             case, errors = validate_record(record, self.kind, nan_is_missing=False, require_fact=not allow_prior)
             items.append({"index": i, "ok": case is not None, "errors": errors or None, "estimate": None})

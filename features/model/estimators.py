@@ -223,6 +223,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         if np.any(~np.isfinite(y_arr)) or np.any(y_arr < 0):
             raise ValueError(f"{self.target}: targets must be finite and >= 0")
         self.n_train_ = len(cases)
+        self.pooled_median_ = float(np.median(y_arr)) if len(y_arr) else 0.0
         labels = self._bins(cases, bands)
         self.model_: Any = None
         self.forest_tables_: ForestTables | None = None
@@ -466,6 +467,33 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             return (x - scaler.mean_) / scaler.scale_ * linear.coef_, np.full(len(x), float(linear.intercept_))
         return None
 
+    def _group_drivers(self, prepared: Prepared) -> list[list[dict[str, Any]]]:
+        """The one reason of a baseline's estimate: the case's band (criminal) or kind of suit (civil), as the
+        estimate (circumstances aside, within the legal range) minus the median outcome of all training cases."""
+        labels = self._bins(prepared.cases, prepared.bands)
+        if self._criminal:
+            reason = reason_of("band_level")
+            estimate = self.estimate(_without_circumstances(prepared))["point"]
+        else:
+            reason = reason_of("public_interest")
+            estimate = self.estimate(prepared)["point"]
+        out: list[list[dict[str, Any]]] = []
+        for label, value in zip(labels, estimate, strict=True):
+            delta = round(float(value) - self.pooled_median_, 3)
+            out.append(
+                []
+                if abs(delta) < 0.05
+                else [  # not-law: smaller differences are not shown
+                    {
+                        "feature": reason.key,
+                        "reason": f"{reason.label}: {label}",
+                        "contribution": delta,
+                        "value": 1.0,
+                    }
+                ]
+            )
+        return out
+
     def base_drivers(self, prepared: Prepared, top: int = 4) -> list[list[dict[str, Any]]]:
         """The facts behind the base of each estimate, grouped as the law weighs them (``features.model.reasons``):
         ``{"feature": group key, "reason": label, "contribution": natural units, "value": the group's leading
@@ -473,7 +501,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         base (circumstances removed, within the legal range) minus the estimate for an average training case."""
         contributions = self.base_contributions(prepared)
         if contributions is None:
-            return [[] for _ in range(len(prepared))]
+            return self._group_drivers(prepared)
         phi, bias = contributions
         names = [self.feature_names_[i] for i in self.base_columns_]
         reasons = [reason_of(n) for n in names]
@@ -670,6 +698,8 @@ class OrderRate(BaseEstimator):
     orders among past judgments of the same kind of suit, partially pooled; ``base_rate_`` is the pooled share.
     ``fit(X, y)``: y 0/1 for the judgments whose outcome records the order; ``proba(prepared)`` -> shape (n,)."""
 
+    family = "base_rate"  # told as a base rate: too few judgments record these orders to select a model
+
     def __init__(self, featurizer: CaseFeaturizer | None = None) -> None:
         self.featurizer = featurizer
 
@@ -680,7 +710,6 @@ class OrderRate(BaseEstimator):
         self.featurizer_ = _fitted_featurizer(self.featurizer, "civil")
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
         prepared = self.prepare(X)
-        self.family = "base_rate"
         self.rates_, self.base_rate_ = smoothed_rates(
             [award_segment(c) for c in prepared.cases], np.asarray(y, dtype=bool)
         )
@@ -690,6 +719,17 @@ class OrderRate(BaseEstimator):
         return np.asarray(
             [self.rates_.get(award_segment(c), self.base_rate_) for c in prepared.cases], dtype=float
         )
+
+
+def _without_circumstances(prepared: Prepared) -> Prepared:
+    """The batch with every sentencing circumstance stated absent (the base a baseline's band driver is read from)."""
+    from features.model.direction import STATES
+
+    absent: dict[str, Any] = {}
+    for _stated, _unknown, no in STATES.values():
+        absent.update(no)
+    cases = [c.model_copy(update=absent) if isinstance(c, CriminalCase) else c for c in prepared.cases]
+    return Prepared(cases, list(prepared.bands), prepared.feats)
 
 
 def _fitted_featurizer(featurizer: CaseFeaturizer | None, kind: Literal["criminal", "civil"]) -> CaseFeaturizer:
