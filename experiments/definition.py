@@ -38,7 +38,7 @@ import itertools
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -183,6 +183,11 @@ class ModelSpec(BaseModel):
     )
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-.]+$")
     params: dict[str, Any] = Field(default_factory=dict)
+    intervals: dict[Literal["calibration", "floor"], str] = Field(
+        default_factory=dict,
+        description="How the intervals are calibrated: calibration band | pooled; floor always | facts "
+        "(features.model.estimators.OutcomeRegressor)",
+    )
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     targets: list[str] | None = None
 
@@ -233,6 +238,15 @@ class ModelSpec(BaseModel):
         for key, choices in value.items():
             if not choices:
                 raise ValueError(f"{key}: a grid axis needs at least one value")
+        return value
+
+    @field_validator("intervals")
+    @classmethod
+    def _intervals(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {"calibration": ("band", "pooled"), "floor": ("always", "facts")}
+        for key, choice in value.items():
+            if choice not in allowed[key]:
+                raise ValueError(f"{key}: {choice!r} is not one of {', '.join(allowed[key])}")
         return value
 
     @model_validator(mode="after")
@@ -464,23 +478,35 @@ class Definition(BaseModel):
             for family in ("baseline", *(f for f in BASELINES[target] if f != "baseline")):
                 out.append(Config(target, family, family, {}, BUILTIN_FEATURE_SETS["all"], fractions))
             for spec in self.models:
-                if spec.family in BASELINES[target] or spec.family == "baseline" or not spec.applies_to(target):
+                plain_baseline = spec.family in (*BASELINES[target], "baseline") and not spec.intervals
+                if plain_baseline or not spec.applies_to(target):
                     continue
                 if spec.targets and target not in spec.targets:
                     continue
                 for params in spec.param_sets():
-                    label = spec.label or spec.family
+                    label = spec.label or spec.family + "".join(f"-{v}" for v in spec.intervals.values())
                     if spec.grid:
                         label += "[" + ",".join(f"{k}={params[k]}" for k in spec.grid) + "]"
                     for fs in feature_sets:
                         full = f"{label}:{fs.name}" if suffix_sets else label
-                        out.append(Config(target, full, spec.family, params, fs, fractions, spec.estimator))
+                        out.append(
+                            Config(
+                                target,
+                                full,
+                                spec.family,
+                                params,
+                                fs,
+                                fractions,
+                                spec.estimator,
+                                {str(k): v for k, v in spec.intervals.items()},
+                            )
+                        )
         if self.learning_curve and self.learning_curve.models:
             wanted = set(self.learning_curve.models)
             out = [
                 c
                 if (c.family in wanted or c.label in wanted)
-                else Config(c.target, c.label, c.family, c.params, c.feature_set, (1.0,), c.estimator)
+                else Config(c.target, c.label, c.family, c.params, c.feature_set, (1.0,), c.estimator, c.intervals)
                 for c in out
             ]
         return out
@@ -506,6 +532,7 @@ class Config:
     feature_set: FeatureSet
     fractions: tuple[float, ...] = (1.0,)
     estimator: str | None = None  # a custom family's import path
+    intervals: dict[str, str] = field(default_factory=dict)  # calibration / floor options of the intervals
 
     @property
     def params_json(self) -> str:

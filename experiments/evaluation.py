@@ -126,6 +126,7 @@ def evaluate_config(
         seed,
         featurizer_for(config.target, feature_keep),
         learner=config.estimator,
+        intervals=config.intervals if config.target != "probation" else None,
     )
     predictions = cv_predictions(data, model, splitter, fractions=fractions, seed=seed, on_fit=on_fit)
     point, low, high = predictions.point, predictions.low, predictions.high

@@ -51,9 +51,11 @@ def make_estimator(
     seed: int,
     featurizer: CaseFeaturizer | None = None,
     learner: str | None = None,
+    intervals: dict[str, str] | None = None,
 ) -> Model:
     """An unfitted model of ``family`` for ``target`` (``featurizer``: e.g. a feature subset of an experiment;
-    ``learner``: the import path of a ``custom`` family's scikit-learn estimator)."""
+    ``learner``: the import path of a ``custom`` family's scikit-learn estimator; ``intervals``: how a regression
+    target's intervals are calibrated, ``{"calibration": "band" | "pooled", "floor": "always" | "facts"}``)."""
     if target == "probation":
         if params and family != "custom":
             raise ValueError("probation families take no hyper-parameters")
@@ -72,6 +74,7 @@ def make_estimator(
         learner=learner,
         featurizer=featurizer,
         random_state=seed,
+        **(intervals or {}),  # type: ignore[arg-type]
     )
 
 

@@ -121,6 +121,11 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         featurizer: the :class:`CaseFeaturizer` (cloned at fit; default ``CaseFeaturizer(kind)``); experiments pass
             one that keeps a subset of the features.
         n_calibration_folds: folds of the internal cross-fit that produces calibration residuals.
+        calibration: ``band`` (Mondrian by band / kind of suit, the law's order kept) | ``pooled`` (one group).
+        floor: where a custodial interval may reach below the band's minimum (Criminal Law Art. 63): ``always``
+            (down to a fine alone for every case: the facts that allow it are often unstated) | ``facts`` (only
+            when surrender, an accessory role or an attempt is stated or unknown; not when all three are stated
+            absent).
         random_state: seed.
     ``fit(X, y, groups=None)``: X cases (n,), y natural units (n,), groups keep co-defendants together.
     ``prepare(X)`` -> :class:`Prepared`; ``estimate(prepared)`` -> arrays of shape (n,): ``point``, ``low``,
@@ -136,6 +141,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         learner: str | None = None,
         featurizer: CaseFeaturizer | None = None,
         n_calibration_folds: int = 5,
+        calibration: Literal["band", "pooled"] = "band",
+        floor: Literal["always", "facts"] = "always",
         random_state: int = 0,
     ) -> None:
         self.target = target
@@ -145,6 +152,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.learner = learner
         self.featurizer = featurizer
         self.n_calibration_folds = n_calibration_folds
+        self.calibration = calibration
+        self.floor = floor
         self.random_state = random_state
 
     # ---- rule layer
@@ -170,6 +179,13 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             return np.asarray([b.band.value if b is not None else "none" for b in bands], dtype=object)
         return np.asarray([award_segment(c) for c in cases], dtype=object)
 
+    def _labels(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[Any]:
+        """The labels the fitted calibration (or quantiles) answers by: ``_bins``, or one label when pooled."""
+        labels = self._bins(cases, bands)
+        if getattr(self, "calibration", "band") == "pooled" and self.quantiles_ is None:
+            return np.full(len(labels), "all", dtype=object)
+        return labels
+
     def _legal_bounds(
         self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -182,10 +198,15 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
                 high[i] = case.claimed_yuan  # a court awards no more than is claimed
         return low, high
 
-    def _floor(self, low_legal: NDArray[np.float64]) -> NDArray[np.float64]:
-        if self.target == "custodial_months":
-            return np.minimum(low_legal, MITIGATED_FLOOR_MONTHS)
-        return low_legal
+    def _floor(self, low_legal: NDArray[np.float64], cases: Sequence[CaseModel]) -> NDArray[np.float64]:
+        """How low an interval may reach: the band's minimum, or below it where Art. 63 mitigation may apply."""
+        if self.target != "custodial_months":
+            return low_legal
+        mitigated = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS)
+        if getattr(self, "floor", "always") == "always":
+            return mitigated
+        possible = np.asarray([_mitigation_possible(c) for c in cases], dtype=bool)
+        return np.where(possible, mitigated, low_legal)
 
     def _baseline(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[np.float64]:
         out = np.empty(len(cases))
@@ -247,6 +268,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             oof = self._baseline(sub.cases, sub.bands)
         else:
             oof = self._fit_learned(sub, z, sub_groups)
+        if self.calibration == "pooled":
+            sub_labels = np.full(len(sub_labels), "all", dtype=object)
         self.calibrator_ = Calibrator(z - oof, sub_labels, order=BAND_ORDER if self._criminal else None)
         self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof))) if len(z) else float("nan")
         return self
@@ -372,7 +395,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     ) -> NDArray[np.float64]:
         """The q-th quantile (natural units) of each case's predictive distribution: for awards the mixture of
         "nothing awarded" (probability 1 - rate of its kind of suit) and the distribution of the amount."""
-        rate = self._positive_rate(labels)
+        rate = self._positive_rate(self._bins(prepared.cases, prepared.bands))
         zero = 1.0 - rate
         inner = np.clip((q - zero) / np.maximum(rate, 1e-12), 0.0, 1.0)
         if self.quantiles_ is not None:
@@ -388,9 +411,9 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         """Point, interval and (optionally) P(y <= threshold) of a prepared batch; natural units, shape (n,)."""
         cases, bands = prepared.cases, prepared.bands
         n = len(prepared)
-        labels = self._bins(cases, bands)
+        labels = self._labels(cases, bands)
         low_legal, high_legal = self._legal_bounds(cases, bands)
-        floor = self._floor(low_legal)
+        floor = self._floor(low_legal, cases)
         alpha = (1 - self.level) / 2
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
         if self._hurdle or self.quantiles_ is not None:
@@ -417,17 +440,17 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             p = np.where(high_legal <= threshold, 1.0, np.where(floor > threshold, 0.0, p))
             out["p_le_threshold"] = np.clip(p, 0.0, 1.0)
         if self._hurdle:
-            out["p_positive"] = self._positive_rate(labels)
+            out["p_positive"] = self._positive_rate(self._bins(cases, bands))
         return out
 
     def cdf(self, prepared: Prepared, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(outcome <= values[i]) for each case of a prepared batch (natural units), within the legal range."""
-        labels = self._bins(prepared.cases, prepared.bands)
+        labels = self._labels(prepared.cases, prepared.bands)
         low_legal, high_legal = self._legal_bounds(prepared.cases, prepared.bands)
-        floor = self._floor(low_legal)
+        floor = self._floor(low_legal, prepared.cases)
         out = np.empty(len(prepared))
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
-        rate = self._positive_rate(labels)
+        rate = self._positive_rate(self._bins(prepared.cases, prepared.bands))
         for i, v in enumerate(values):
             if v >= high_legal[i]:
                 out[i] = 1.0
@@ -719,6 +742,16 @@ class OrderRate(BaseEstimator):
         return np.asarray(
             [self.rates_.get(award_segment(c), self.base_rate_) for c in prepared.cases], dtype=float
         )
+
+
+def _mitigation_possible(case: CaseModel) -> bool:
+    """Whether the recorded facts leave room for mitigation below the band's minimum (Criminal Law Art. 63 with
+    Arts. 23, 27, 67): surrender, an accessory role or an attempt stated or not stated (unknown is not false).
+    Circumstances the schema does not record (meritorious service, Art. 68; a minor, Art. 17) are assumed absent:
+    that is the assumption ``floor="facts"`` makes, and the intervals experiment measures what it costs."""
+    if not isinstance(case, CriminalCase):
+        return False
+    return case.surrender is not False or case.role in (None, "accessory") or case.attempt is not False
 
 
 def _without_circumstances(prepared: Prepared) -> Prepared:
