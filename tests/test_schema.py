@@ -275,3 +275,5 @@ def test_an_estimate_needs_one_fact_of_the_case() -> None:
     civil = no_fact_reason(CivilCase(proceeding="public_interest", awarded_total_yuan=300000))
     assert civil is not None and "claimed_yuan" in civil and "surrender" not in civil
     assert no_fact_reason(CivilCase(claimed_yuan=20000)) is None
+    # the leader of a criminal group is a fact of the case (Criminal Law Arts. 26, 97; no probation, Art. 74)
+    assert stated_facts(CriminalCase(ringleader=True)) == ["ringleader"]

@@ -301,7 +301,7 @@ def parse_case(obj: dict[str, Any]) -> CriminalCase | CivilCase:
 # Facts of a case: an estimate must rest on at least one. Provenance (case_id, court, province, year, sources),
 # labels (prison_months, fine_yuan, awarded_*...) and the proceeding's name describe no conduct; an estimate of a
 # case that states none of the fields below is the average of all past cases, whatever the case is.
-CRIMINAL_FACT_FIELDS: tuple[str, ...] = (
+CONDUCT_FACT_FIELDS: tuple[str, ...] = (  # what was taken and done: both kinds of proceeding state these
     "records_total",
     "records_by_type",
     "data_types",
@@ -311,8 +311,12 @@ CRIMINAL_FACT_FIELDS: tuple[str, ...] = (
     "illegal_profit_yuan",
     "sales_yuan",
     "downstream_use",
+)
+CRIMINAL_FACT_FIELDS: tuple[str, ...] = (
+    *CONDUCT_FACT_FIELDS,
     "n_defendants",
     "role",
+    "ringleader",
     "surrender",
     "truthful_confession",
     "guilty_plea",
@@ -328,15 +332,7 @@ CRIMINAL_FACT_FIELDS: tuple[str, ...] = (
     "attempt",
 )
 CIVIL_FACT_FIELDS: tuple[str, ...] = (
-    "records_total",
-    "records_by_type",
-    "data_types",
-    "victim_category",
-    "conduct",
-    "insider",
-    "illegal_profit_yuan",
-    "sales_yuan",
-    "downstream_use",
+    *CONDUCT_FACT_FIELDS,
     "plaintiff_type",
     "defendant_type",
     "claim_type",

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from features.law.schema import CONDUCT_FACT_FIELDS
 from features.text.documents import read_document
 from features.text.facts import extract_facts
 from features.text.numbers import Span, make_span
@@ -45,17 +46,7 @@ from features.text.sentences import PI_CHARGE, DefendantOutcome, parse_outcomes,
 SECTION_NAMES = ("header", "parties", "facts", "reasoning", "verdict")
 PI_CHARGE_NAMES = re.compile(r"侵犯公民个人信息罪|非法获取公民个人信息罪|出售、?非法提供公民个人信息罪")
 FLAG_FIELDS = ("surrender", "truthful_confession", "guilty_plea", "restitution", "recidivist")
-FACT_FIELDS = (
-    "records_total",
-    "records_by_type",
-    "data_types",
-    "victim_category",
-    "conduct",
-    "insider",
-    "illegal_profit_yuan",
-    "sales_yuan",
-    "downstream_use",
-)
+FACT_FIELDS = CONDUCT_FACT_FIELDS  # the facts section states what was taken and done
 OUTCOME_FIELDS = ("prison_months", "detention_months", "probation_months", "fine_yuan", "exempt_from_punishment")
 
 _COURT = re.compile(r"[\u4e00-\u9fff]{2,30}?人民法院")
