@@ -376,17 +376,7 @@ class _Engine:
         factor = law.insider_multiplier if option.insider else 1.0
         hits: list[RuleHit] = []
         if option.art6:
-            if gains is not None and gains >= law.lawful_business_serious_yuan:
-                hits.append(
-                    RuleHit(
-                        article=self.article("6(1)(1)"),
-                        band=Band.serious,
-                        text=f"lawful-business buyer profited {_fmt(gains)} yuan >= "
-                        f"{_fmt(law.lawful_business_serious_yuan)} = serious",
-                        value=gains,
-                        threshold=law.lawful_business_serious_yuan,
-                    )
-                )
+            hits.extend(self.art6_profit_hits(gains))
             if case.prior_punishment_same_conduct:
                 hits.append(
                     RuleHit(
@@ -708,6 +698,15 @@ class _Engine:
             out.append((option_, {least.name: float(n)}, None))
         return out
 
+    def art6_profit_hits(self, gains: float | None, tag: str = "") -> list[RuleHit]:
+        """Interp. 2017 Art. 6(1)(1): a buyer of general data for a lawful business whose profit (yuan) reaches the
+        law table's threshold is serious; ``tag`` prefixes the text of a hypothetical reading."""
+        t = self.law.lawful_business_serious_yuan
+        if gains is None or gains < t:
+            return []
+        text = f"{tag}lawful-business buyer profited {_fmt(gains)} yuan >= {_fmt(t)} = serious"
+        return [RuleHit(article=self.article("6(1)(1)"), band=Band.serious, text=text, value=gains, threshold=t)]
+
     # --- scenarios
     def scenarios(self) -> tuple[list[_Scenario], bool]:
         """Every combination of the unknown facts' resolutions, evaluated; and whether the case is determined."""
@@ -728,18 +727,7 @@ class _Engine:
                         out.append(_Scenario(band, hits, None, option, [option, qopt]))
                     else:
                         t = self.law.lawful_business_serious_yuan
-                        art6_hits = []
-                        if gains is not None and gains >= t:
-                            art6_hits.append(
-                                RuleHit(
-                                    article=self.article("6(1)(1)"),
-                                    band=Band.serious,
-                                    text=f"[if the profit reaches {_fmt(t)} yuan] lawful-business buyer profited "
-                                    f"{_fmt(gains)} yuan >= {_fmt(t)} = serious",
-                                    value=gains,
-                                    threshold=t,
-                                )
-                            )
+                        art6_hits = self.art6_profit_hits(gains, tag=f"[if the profit reaches {_fmt(t)} yuan] ")
                         band = _max_band([h.band for h in art6_hits])
                         out.append(_Scenario(band, art6_hits, None, option, [option, qopt]))
                 continue
