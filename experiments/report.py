@@ -230,27 +230,17 @@ def compute(runs: ExperimentRuns) -> dict[str, Any]:
         contrasts: list[dict[str, Any]] = []
         notes: list[str] = []
         seed, resamples, ci = d.seed, d.bootstrap.resamples, d.bootstrap.ci
-        if baseline is not None:
-            for child in children:
-                if child is baseline:
-                    continue
+        against_baseline = [(c, baseline) for c in children if baseline is not None and c is not baseline]
+        for found, pairs in ((paired, against_baseline), (contrasts, _contrast_groups(children))):
+            for child, reference in pairs:
                 try:
                     p = paired_comparison(
-                        target, child.config, child.oof, baseline.config, baseline.oof, resamples, ci, seed
+                        target, child.config, child.oof, reference.config, reference.oof, resamples, ci, seed
                     )
                 except ValueError as exc:
                     notes.append(str(exc))
                     continue
-                paired.append(p.as_dict())
-        for child, reference in _contrast_groups(children):
-            try:
-                p = paired_comparison(
-                    target, child.config, child.oof, reference.config, reference.oof, resamples, ci, seed
-                )
-            except ValueError as exc:
-                notes.append(str(exc))
-                continue
-            contrasts.append(p.as_dict())
+                found.append(p.as_dict())
         curves: dict[str, Any] = {}
         for child in children:
             if child.curve is None or child.curve["fraction"].nunique() < 2:
