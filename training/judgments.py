@@ -27,12 +27,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from features.law.schema import parse_case
 from features.tables import TABLE_PROVENANCE_COLUMNS, format_validation_error
 from features.text.documents import SUFFIXES, DocumentError
 from features.text.judgment import Judgment, read_judgment
+from training.review import JudgmentIngestReport, Rejected, ReviewEntry, ReviewField, write_review
 
 NOT_PI = "not a personal-information case (no Art. 253-1 charge named)"
 NO_DEFENDANT = "no defendant found"
@@ -42,51 +43,6 @@ DUPLICATE = "duplicate of an earlier row (same case number and defendant)"
 ROWS_FILE = "rows.jsonl"
 REVIEW_CSV = "review.csv"
 REVIEW_HTML = "review.html"
-
-
-class Rejected(BaseModel):
-    source: str
-    defendant: str | None = None
-    reason: str
-    detail: str = ""
-
-
-class ReviewField(BaseModel):
-    field: str
-    value: Any
-    confidence: float | None
-    spans: list[tuple[int, int, str]] = Field(default_factory=list)
-    context: list[tuple[str, str, str]] = Field(default_factory=list, description="(before, span, after) per span")
-
-
-class ReviewEntry(BaseModel):
-    """One defendant of one judgment, as the review files show it."""
-
-    source: str
-    court: str | None
-    case_number: str | None
-    date: str | None
-    instance: str | None
-    appeal_result: str | None
-    defendant: str | None
-    case_id: str | None
-    status: str = Field(description="'row' (written) or the reason it was not")
-    fields: list[ReviewField] = Field(default_factory=list)
-
-
-class JudgmentIngestReport(BaseModel):
-    files: int = 0
-    judgments: int = Field(0, description="files read as text")
-    rows: int = 0
-    rejected: list[Rejected] = Field(default_factory=list)
-    reasons: dict[str, int] = Field(default_factory=dict)
-    formats: dict[str, int] = Field(default_factory=dict)
-    out: str | None = None
-    rows_file: str | None = None
-    review_csv: str | None = None
-    review_html: str | None = None
-    seconds: float = 0.0
-    judgments_per_second: float = 0.0
 
 
 def expand_judgment_paths(paths: Iterable[Path]) -> list[tuple[Path, str]]:
@@ -215,8 +171,6 @@ def ingest_judgments(
 ) -> JudgmentIngestReport:
     """Read judgment files, write ``out/rows.jsonl``, ``out/review.csv`` and ``out/review.html`` (nothing is written
     when ``out`` is None) and report what was read, kept and rejected. ``progress(done, total)`` counts files."""
-    from training.review import write_review
-
     t0 = time.perf_counter()
     files = expand_judgment_paths(paths)
     report = JudgmentIngestReport(files=len(files), out=str(out) if out else None)

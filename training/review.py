@@ -1,4 +1,5 @@
-"""Review files of a judgment ingestion: a CSV (one line per defendant and field) and one self-contained HTML page.
+"""What a judgment ingestion reports (rows kept, defendants and files rejected and why) and its review files: a CSV
+(one line per defendant and field) and one self-contained HTML page.
 
 Both list every field read for every defendant, its value, its evidence (the span of the judgment's text, with
 some context in the page) and the reader's confidence (0-1, rules in :mod:`features.text.judgment`), plus every
@@ -12,12 +13,56 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment
+from pydantic import BaseModel, Field
 
-if TYPE_CHECKING:
-    from training.judgments import JudgmentIngestReport, ReviewEntry
+
+class Rejected(BaseModel):
+    source: str
+    defendant: str | None = None
+    reason: str
+    detail: str = ""
+
+
+class ReviewField(BaseModel):
+    field: str
+    value: Any
+    confidence: float | None
+    spans: list[tuple[int, int, str]] = Field(default_factory=list)
+    context: list[tuple[str, str, str]] = Field(default_factory=list, description="(before, span, after) per span")
+
+
+class ReviewEntry(BaseModel):
+    """One defendant of one judgment, as the review files show it."""
+
+    source: str
+    court: str | None
+    case_number: str | None
+    date: str | None
+    instance: str | None
+    appeal_result: str | None
+    defendant: str | None
+    case_id: str | None
+    status: str = Field(description="'row' (written) or the reason it was not")
+    fields: list[ReviewField] = Field(default_factory=list)
+
+
+class JudgmentIngestReport(BaseModel):
+    files: int = 0
+    judgments: int = Field(0, description="files read as text")
+    rows: int = 0
+    rejected: list[Rejected] = Field(default_factory=list)
+    reasons: dict[str, int] = Field(default_factory=dict)
+    formats: dict[str, int] = Field(default_factory=dict)
+    out: str | None = None
+    rows_file: str | None = None
+    review_csv: str | None = None
+    review_html: str | None = None
+    seconds: float = 0.0
+    judgments_per_second: float = 0.0
+
 
 CSV_COLUMNS = (
     "source",

@@ -58,6 +58,26 @@ CIRCUMSTANCES: tuple[Circumstance, ...] = (
     ),
 )
 NAMES = tuple(c.name for c in CIRCUMSTANCES)
+# the three states of each circumstance of CIRCUMSTANCES as case fields: stated, unknown, stated absent
+STATES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "surrender": ({"surrender": True}, {"surrender": None}, {"surrender": False}),
+    "truthful_confession": (
+        {"truthful_confession": True},
+        {"truthful_confession": None},
+        {"truthful_confession": False},
+    ),
+    "guilty_plea": ({"guilty_plea": True}, {"guilty_plea": None}, {"guilty_plea": False}),
+    "restitution": ({"restitution": True}, {"restitution": None}, {"restitution": False}),
+    "accessory": ({"role": "accessory"}, {"role": None}, {"role": "principal"}),
+    "attempt": ({"attempt": True}, {"attempt": None}, {"attempt": False}),
+    "recidivist": ({"recidivist": True}, {"recidivist": None}, {"recidivist": False}),
+    "vulnerable_victims": (
+        {"victim_category": "minors"},
+        {"victim_category": None},
+        {"victim_category": "general_public"},
+    ),
+    "insider": ({"insider": True}, {"insider": None}, {"insider": False}),
+}
 VULNERABLE = ("minors", "elderly")
 
 

@@ -12,36 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from features.law.schema import CriminalCase, parse_case
-from features.model.adjust import CIRCUMSTANCES
+from features.model.adjust import CIRCUMSTANCES, STATES
 from features.model.estimators import OutcomeRegressor, ProbationClassifier
 
 TOLERANCE = 1e-9  # not-law: float noise
 
-# the three states of each circumstance as case fields: stated, unknown, stated absent
-STATES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
-    "surrender": ({"surrender": True}, {"surrender": None}, {"surrender": False}),
-    "truthful_confession": (
-        {"truthful_confession": True},
-        {"truthful_confession": None},
-        {"truthful_confession": False},
-    ),
-    "guilty_plea": ({"guilty_plea": True}, {"guilty_plea": None}, {"guilty_plea": False}),
-    "restitution": ({"restitution": True}, {"restitution": None}, {"restitution": False}),
-    "accessory": ({"role": "accessory"}, {"role": None}, {"role": "principal"}),
-    "attempt": ({"attempt": True}, {"attempt": None}, {"attempt": False}),
-    "recidivist": ({"recidivist": True}, {"recidivist": None}, {"recidivist": False}),
-    "vulnerable_victims": (
-        {"victim_category": "minors"},
-        {"victim_category": None},
-        {"victim_category": "general_public"},
-    ),
-    "insider": ({"insider": True}, {"insider": None}, {"insider": False}),
-}
 OUTCOME_FIELDS = ("prison_months", "detention_months", "probation_months", "fine_yuan", "exempt_from_punishment")
 
 

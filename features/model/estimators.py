@@ -45,7 +45,7 @@ from features.law.guideline import (
 from features.law.schema import CivilCase, CriminalCase
 from features.law.statutory import BandResult
 from features.law.vocab import Band
-from features.model.adjust import AdjustmentLayer, circumstance_matrix
+from features.model.adjust import STATES, AdjustmentLayer, circumstance_matrix
 from features.model.calibration import UNSEEN_BIN, Calibrator, calibration_groups, group_of
 from features.model.cases import CaseInput, CaseModel
 from features.model.featurize import (
@@ -756,7 +756,6 @@ def _mitigation_possible(case: CaseModel) -> bool:
 
 def _without_circumstances(prepared: Prepared) -> Prepared:
     """The batch with every sentencing circumstance stated absent (the base a baseline's band driver is read from)."""
-    from features.model.direction import STATES
 
     absent: dict[str, Any] = {}
     for _stated, _unknown, no in STATES.values():
