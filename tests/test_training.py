@@ -223,3 +223,35 @@ def test_cail_rows_are_left_out_of_the_probation_target_only() -> None:
     seed = CriminalCase(case_id="s1", group_id="g2", prison_months=12, probation_months=12)
     assert [c.case_id for c in target_data([cail, seed], "probation").cases] == ["s1"]
     assert [c.case_id for c in target_data([cail, seed], "custodial_months").cases] == ["cail-abc-1", "s1"]
+
+
+def test_selection_takes_a_learned_family_only_when_it_beats_the_calibrated_baselines() -> None:
+    """training.selection's rule (issue 13): a learned family needs coverage within 0.05 of the level, a lower MAE
+    than every baseline and a Winkler score no worse than the best calibrated baseline; else the best calibrated
+    baseline answers, and a baseline with a lower MAE but miscalibrated intervals is named as passed over."""
+    from training.evaluate import CVResult
+    from training.selection import select_regression
+
+    def result(family: str, mae: float, coverage: float, winkler: float) -> CVResult:
+        metrics = {"mae_log10_yuan": mae, "coverage": coverage, "winkler_log10_yuan": winkler}
+        return CVResult("awarded_total_yuan", family, metrics, {})
+
+    baselines = {
+        "baseline": result("baseline", 0.88, 0.91, 3.8),
+        "band_quantile": result("band_quantile", 0.96, 0.84, 3.4),
+    }
+    # a forest with the lowest MAE but intervals covering 0.93: not calibrated, so not taken
+    chosen = select_regression(
+        "awarded_total_yuan", {**baselines, "forest": result("forest", 0.86, 0.93, 3.45)}, 0.8
+    )
+    assert chosen.family == "band_quantile"
+    assert (
+        "forest: coverage 0.93" in chosen.reason
+        and "baseline has MAE 0.880 log10 yuan but coverage 0.91" in chosen.reason
+    )
+    # calibrated, lower MAE than both baselines, Winkler no worse than the calibrated baseline's: taken
+    good = result("ridge", 0.85, 0.82, 3.3)
+    assert select_regression("awarded_total_yuan", {**baselines, "ridge": good}, 0.8).family == "ridge"
+    # the same MAE but a worse Winkler score than band_quantile's 3.4: not taken
+    wide = result("ridge", 0.85, 0.82, 3.5)
+    assert select_regression("awarded_total_yuan", {**baselines, "ridge": wide}, 0.8).family == "band_quantile"

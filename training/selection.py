@@ -101,10 +101,17 @@ def select_regression(target: str, results: dict[str, CVResult], level: float) -
                 f"{r.family}: {say_metric(winkler, _metric(r, winkler))} > "
                 f"{say_metric(winkler, bar_winkler, unit=False)}"
             )
+    passed_over = [
+        f"{r.family} has {say_metric(metric, _metric(r, metric))} but coverage {_metric(r, 'coverage'):.2f}, not "
+        f"within {COVERAGE_TOLERANCE} of {level}"
+        for r in baselines
+        if all(r is not p for p in pool) and _metric(r, metric) < _metric(best, metric)
+    ]
+    among = f"; of the baselines, {'; '.join(passed_over)}" if passed_over else ""
     return Selection(
         best.family,
         f"a baseline answers ({say_metric(metric, _metric(best, metric))}): no learned family beats the "
-        f"baselines on the same splits ({'; '.join(why) or 'none tried'})",
+        f"baselines on the same splits ({'; '.join(why) or 'none tried'}){among}",
     )
 
 
