@@ -77,6 +77,16 @@ def test_shipped_definitions_are_valid_and_named_after_their_files() -> None:
     assert {fs.name for fs in ablation.features} == {"all", "no_law", "statutory"}
     curve = load_definition(next(p for p in paths if p.stem == "learning_curve"))
     assert curve.learning_curve is not None and curve.learning_curve.fractions[-1] == 1.0
+    # issue 13: the families report puts the honest baselines beside the learned families for every target
+    families = load_definition(next(p for p in paths if p.stem == "families"))
+    honest = {
+        "custodial_months": "band_quantile",
+        "fine_yuan": "band_quantile",
+        "awarded_total_yuan": "band_quantile",
+    }
+    for target in families.targets:
+        labels = {c.label for c in families.configs() if c.target == target}
+        assert {"baseline", honest.get(target, "base_rate")} <= labels, target
 
 
 @pytest.mark.parametrize(
