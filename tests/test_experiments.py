@@ -85,8 +85,8 @@ def test_shipped_definitions_are_valid_and_named_after_their_files() -> None:
         "awarded_total_yuan": "band_quantile",
     }
     for target in families.targets:
-        labels = {c.label for c in families.configs() if c.target == target}
-        assert {"baseline", honest.get(target, "base_rate")} <= labels, target
+        family_labels = {c.label for c in families.configs() if c.target == target}
+        assert {"baseline", honest.get(target, "base_rate")} <= family_labels, target
 
 
 @pytest.mark.parametrize(
