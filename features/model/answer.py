@@ -537,7 +537,7 @@ class CriminalEstimator(_Estimator):
         summary.append(
             f"Probation: {'suspended' if suspended else 'not suspended'}; the estimate puts P(probation) at "
             f"{round(100 * p)}%, so this is {likelier}"
-            + ("" if possible else " (and not possible in law here)")
+            + ("" if possible else " (a suspension is not possible in law here: Criminal Law Arts. 72, 74)")
             + "."
         )
         fine_block: dict[str, Any] | None = None
