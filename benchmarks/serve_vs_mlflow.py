@@ -6,10 +6,14 @@ drivers, similar cases); ``mlflow models serve -m models:/exposure-criminal@cham
 answers the same full estimate from the same registered estimator (``{"inputs": [case]}``). A small asyncio HTTP/1.1 keep-alive client (standard library
 only, so that the client costs little CPU next to the servers) drives each server in turn with the same case, for
 the same time, at each concurrency; then a side-by-side table prints requests/s and p50/p99 latency and the
-ratios.
+ratios. Last, our server is driven at one connection with the same case twice more: the estimate with its levers
+(what changes if the defendant pleads, returns the gains, surrenders...: the default answer) and without them
+(``?levers=false``, the plain estimate), and a table prints both latencies and their ratio (goals: with levers
+within 2x of without; the plain estimate's p99 at most 5 ms).
 
     python benchmarks/serve_vs_mlflow.py                       # EXPOSURE_HOME's store (trains one if empty)
     python benchmarks/serve_vs_mlflow.py --tracking-uri sqlite:////path/mlflow.db --duration 15
+    python benchmarks/serve_vs_mlflow.py --levers-only          # only the levers / plain table (no mlflow)
 
 Nothing is trained here unless the store has no champion: then ``exposure train --repeats 1 --family baseline
 --family ridge --family logistic`` runs into a temporary EXPOSURE_HOME first.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -147,6 +152,42 @@ async def drive(server: Server, connections: int, seconds: float, warmup: float)
 
 
 # ---------------------------------------------------------------------------------------------------- main
+LEVER_RATIO_GOAL = 2.0  # with levers, at most this many times the latency of the plain estimate
+PLAIN_P99_GOAL_MS = 5.0  # the plain estimate's p99 at one connection
+
+
+def _print_levers(plain: Result, levers: Result) -> dict[str, Any]:
+    """The table of the estimate with and without levers (one connection, same case) and the goals."""
+    print("\nexposure serve, 1 connection, same case: the plain estimate (?levers=false) and with its levers\n")
+    header = f"{'metric':<8} {'plain estimate':>15} {'with levers':>12} {'ratio':>8}"
+    print(header)
+    print("-" * len(header))
+    for metric, x, y in (
+        ("req/s", plain.rps, levers.rps),
+        ("p50 ms", plain.percentile(0.50), levers.percentile(0.50)),
+        ("p99 ms", plain.percentile(0.99), levers.percentile(0.99)),
+    ):
+        print(f"{metric:<8} {x:>15.2f} {y:>12.2f} {y / x if x else float('nan'):>7.2f}x")
+    print(f"{'errors':<8} {plain.errors:>15} {levers.errors:>12}")
+    ratio = levers.percentile(0.5) / plain.percentile(0.5)
+    p99 = plain.percentile(0.99)
+    print(
+        f"\ngoals: with levers <= {LEVER_RATIO_GOAL:g}x the plain p50 ({'met' if ratio <= LEVER_RATIO_GOAL else 'NOT met'}"
+        f", {ratio:.2f}x); plain p99 <= {PLAIN_P99_GOAL_MS:g} ms ({'met' if p99 <= PLAIN_P99_GOAL_MS else 'NOT met'}, "
+        f"{p99:.2f} ms)"
+    )
+    return {
+        "plain": {"rps": plain.rps, "p50_ms": plain.percentile(0.5), "p99_ms": p99, "errors": plain.errors},
+        "levers": {
+            "rps": levers.rps,
+            "p50_ms": levers.percentile(0.5),
+            "p99_ms": levers.percentile(0.99),
+            "errors": levers.errors,
+        },
+        "ratio_p50": ratio,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracking-uri", help="MLflow store with the champions (default: EXPOSURE_HOME's)")
@@ -159,6 +200,9 @@ def main() -> None:
         "--factory", default="serving.app:create_app", help="uvicorn app factory of our side (to compare variants)"
     )
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line")
+    parser.add_argument(
+        "--levers-only", action="store_true", help="Only measure the estimate with and without levers (no mlflow)"
+    )
     args = parser.parse_args()
 
     try:
@@ -228,7 +272,11 @@ def main() -> None:
         env=env,
         log=tmp / "mlflow.log",
     )
-    servers = (ours, mlflow_server)
+    servers = (ours,) if args.levers_only else (ours, mlflow_server)
+    # the same server and case: the plain estimate (no levers) and the default one (with its levers)
+    plain = dataclasses.replace(ours, name="plain estimate", path="/v1/criminal/estimate?levers=false")
+    with_levers = dataclasses.replace(ours, name="with levers", expect=b'"levers":[{')
+    levers: dict[str, Result] = {}
     try:
         for server in servers:
             server.start()
@@ -236,12 +284,16 @@ def main() -> None:
             server.wait_ready()
         sizes = {s.name: s.check_answer() for s in servers}
         results: dict[tuple[str, int], Result] = {}
-        for connections in args.concurrency:
+        for connections in [] if args.levers_only else args.concurrency:
             for server in servers:
                 print(f"driving {server.name} with {connections} connection(s) ...", file=sys.stderr, flush=True)
                 results[(server.name, connections)] = asyncio.run(
                     drive(server, connections, args.duration, args.warmup)
                 )
+        for variant in (plain, with_levers):
+            variant.check_answer()
+            print(f"driving {variant.name} with 1 connection ...", file=sys.stderr, flush=True)
+            levers[variant.name] = asyncio.run(drive(variant, 1, args.duration, args.warmup))
     finally:
         for server in servers:
             server.stop()
@@ -250,11 +302,15 @@ def main() -> None:
         f"\n{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, {args.workers} worker(s) "
         f"per server, {args.duration:g} s per run after {args.warmup:g} s warm-up, same case, loopback"
     )
+    summary: dict[str, Any] = {"levers": _print_levers(levers[plain.name], levers[with_levers.name])}
+    if args.levers_only:
+        if args.json:
+            print(json.dumps(summary))
+        return
     print(f"answer size: exposure {sizes[ours.name]} bytes (full), mlflow {sizes[mlflow_server.name]} bytes\n")
     header = f"{'connections':>11}  {'metric':<8} {'exposure serve':>15} {'mlflow models serve':>20} {'ratio':>8}"
     print(header)
     print("-" * len(header))
-    summary: dict[str, Any] = {}
     for connections in args.concurrency:
         a, b = results[(ours.name, connections)], results[(mlflow_server.name, connections)]
         rows = (

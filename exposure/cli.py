@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from exposure.commands import batch, data, experiment, law, model, serve, text
+from exposure.commands import batch, counsel, data, experiment, law, model, serve, text
 
 app = typer.Typer(
     name="exposure",
@@ -28,7 +28,7 @@ def _main(
     quiet_library_logs(verbose)
 
 
-for module in (law, data, model, text, serve, experiment, batch):
+for module in (law, data, model, counsel, text, serve, experiment, batch):
     module.register(app)
 
 

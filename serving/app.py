@@ -24,7 +24,7 @@ from serving.errors import http_error_handler, validation_error_handler
 from serving.holder import ModelHolder
 from serving.limits import BodyLimitMiddleware, HeadAsGetMiddleware
 from serving.observability import Metrics, ObservabilityMiddleware
-from serving.routers import civil, criminal, docs, extract, health, models, page, report, view
+from serving.routers import civil, counsel, criminal, docs, extract, health, models, page, report, view
 from serving.routers.responses import ANY_PATH_RESPONSES
 from serving.settings import Settings
 
@@ -111,8 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    for module in (criminal, civil, view, report, extract, models, health, page, docs):
+    for module in (criminal, civil, view, report, counsel, extract, models, health, page, docs):
         app.include_router(module.router)
+    app.include_router(counsel.judgment_router)  # takes uploads (multipart) as well as JSON
     _document_any_path_errors(app)
     return app
 

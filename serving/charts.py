@@ -335,3 +335,35 @@ def drivers_chart(
         axis_colour=COLOURS["axis"],
         text_colour=COLOURS["text"],
     )
+
+
+# ---------------------------------------------------------------------------------------------------- checks
+CHECKED_COLOUR = "#6a1b9a"  # the value a deviation check places (a sentence or an award)
+CHECKED_TOP_Y, CHECKED_BOTTOM_Y = 4, 50  # not-law: pixels
+
+
+@dataclass(frozen=True)
+class CheckChart:
+    """An estimate's range bar with the checked value (a proposed or actual sentence or award) drawn across it."""
+
+    chart: RangeChart
+    value: float
+    x: float
+    y1: float
+    y2: float
+    colour: str
+    clipped: bool  # the value lies beyond the axis and is drawn at its end
+
+
+def check_chart(chart: RangeChart, value: float) -> CheckChart:
+    """The checked ``value`` (the chart's own unit: months, or yuan on a log10 chart) as a line over ``chart``."""
+    plotted = math.log10(max(value, 1.0)) if chart.scale == "log10" else float(value)
+    return CheckChart(
+        chart=chart,
+        value=float(value),
+        x=x_of(plotted, *chart.axis, left=chart.left, right=chart.right),
+        y1=CHECKED_TOP_Y,
+        y2=CHECKED_BOTTOM_Y,
+        colour=CHECKED_COLOUR,
+        clipped=not chart.axis[0] <= plotted <= chart.axis[1],
+    )

@@ -41,9 +41,12 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
-def field_errors(errors: Iterable[Mapping[str, Any]], drop_prefix: str | None = "body") -> list[dict[str, str]]:
+def field_errors(
+    errors: Iterable[Mapping[str, Any]], drop_prefix: str | None = "body", tags: Iterable[str] = _UNION_TAGS
+) -> list[dict[str, str]]:
     """``[{"field", "reason"}]`` from pydantic/FastAPI error dicts, without input values or context."""
     out: list[dict[str, str]] = []
+    union_tags = frozenset(tags)
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
         kind = str(err.get("type", ""))
@@ -51,7 +54,7 @@ def field_errors(errors: Iterable[Mapping[str, Any]], drop_prefix: str | None = 
             loc = loc[1:]
         # the tag of a union (proceeding, or the criminal body's case | facts) is no field, and a lone tag is the
         # case as a whole; but a lone "facts" is the field of a facts body ({} or {"facts": ""} to /v1/extract)
-        if loc and loc[0] in _UNION_TAGS and loc != ["facts"]:
+        if loc and loc[0] in union_tags and loc != ["facts"]:
             loc = loc[1:]
         if len(loc) >= 2 and loc[-1] == "[key]":
             loc = [*loc[:-2], "[key]"]  # an invalid dict key is an input value: say where, not what
@@ -78,6 +81,15 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+def _body_fields(request: Request) -> set[str]:
+    """The fields of the matched route's body model (empty for a union body such as case | facts)."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    return set(getattr(model, "model_fields", {}))
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return json_response({"detail": field_errors(exc.errors())}, status_code=422)
+    # a body whose own field is named "case" (a check: {"case": ..., "sentence": ...}) keeps it in the names
+    tags = [t for t in _UNION_TAGS if t not in _body_fields(request)]
+    return json_response({"detail": field_errors(exc.errors(), tags=tags)}, status_code=422)

@@ -23,6 +23,7 @@ from features.model.answer import (
     CriminalEstimator,
     Estimator,
 )
+from features.model.check import Award, Sentence
 from features.model.flavor import quiet_type_hints
 from features.store import CHAMPION_ALIAS, KINDS, registered_name, tracking_uri
 
@@ -159,12 +160,14 @@ class ChampionSet:
             answer["model"] = block
         return answers
 
-    def estimate_criminal(self, cases: Sequence[CriminalCase], k: int | None = None) -> list[dict[str, Any]]:
-        """The criminal estimator's whole answers (months, yuan)."""
+    def estimate_criminal(
+        self, cases: Sequence[CriminalCase], k: int | None = None, levers: bool = True
+    ) -> list[dict[str, Any]]:
+        """The criminal estimator's whole answers (months, yuan); ``levers=False`` leaves the levers out."""
         self.require(["criminal"])
         estimator = self.estimators["criminal"].estimator
         assert isinstance(estimator, CriminalEstimator)
-        return self._with_identity("criminal", estimator.answer(cases, k=k))
+        return self._with_identity("criminal", estimator.answer(cases, k=k, levers=levers))
 
     def estimate_civil(self, cases: Sequence[CivilCase], k: int | None = None) -> list[dict[str, Any]]:
         """The civil estimator's whole answers (yuan)."""
@@ -172,6 +175,28 @@ class ChampionSet:
         estimator = self.estimators["civil"].estimator
         assert isinstance(estimator, CivilEstimator)
         return self._with_identity("civil", estimator.answer(cases, k=k))
+
+    def check_criminal(
+        self, cases: Sequence[CriminalCase], sentences: Sequence[Sentence | None], k: int | None = None
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each case's whole answer and, where a sentence is given, its deviation check (one batch)."""
+        self.require(["criminal"])
+        estimator = self.estimators["criminal"].estimator
+        assert isinstance(estimator, CriminalEstimator)
+        pairs = estimator.check(cases, sentences, k=k)
+        self._with_identity("criminal", [answer for answer, _ in pairs])
+        return pairs
+
+    def check_civil(
+        self, cases: Sequence[CivilCase], awards: Sequence[Award | None], k: int | None = None
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each civil case's whole answer and, where an award is given, its deviation check (one batch)."""
+        self.require(["civil"])
+        estimator = self.estimators["civil"].estimator
+        assert isinstance(estimator, CivilEstimator)
+        pairs = estimator.check(cases, awards, k=k)
+        self._with_identity("civil", [answer for answer, _ in pairs])
+        return pairs
 
     def answer_records(
         self, kind: str, records: Sequence[Any], k: int | None = None, allow_prior: bool = False

@@ -18,7 +18,7 @@ of ``templates/components/`` (charts, notes, links, legends); the geometry of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -75,19 +75,26 @@ class Part:
     shows: Callable[[Mapping[str, Any]], bool] = _always
 
 
+def _has(key: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda a: key in a and a[key] is not None
+
+
 PARTS: dict[str, tuple[Part, ...]] = {
     "criminal": (
         Part("headline", "criminal_headline"),
+        Part("check", "check", _has("check")),  # where a proposed or actual sentence falls (features.model.check)
         Part("band", "band"),
         Part("custodial", "custodial"),
         Part("probabilities", "probabilities"),
         Part("fine", "fine"),
+        Part("levers", "levers", _has("levers")),  # what the defendant can change or contest
         Part("drivers", "drivers"),
         Part("similar", "similar"),
         Part("models", "models"),
     ),
     "civil": (
         Part("headline", "civil_headline"),
+        Part("check", "check", _has("check")),
         Part("award", "award"),
         Part("outcomes", "outcomes", lambda a: bool(a.get("outcomes"))),
         Part("drivers", "drivers"),
@@ -296,4 +303,28 @@ def report(
         inputs=input_rows(case, kind),
         css=Markup(ANSWER_CSS.read_text(encoding="utf-8") + REPORT_CSS.read_text(encoding="utf-8")),  # our files
         **context,
+    )
+
+
+def codefendants_fragment(
+    cases: Sequence[CaseBase],
+    answers: Sequence[Mapping[str, Any]],
+    comparison: Mapping[str, Any],
+    generated: datetime,
+) -> str:
+    """The page's answer for co-defendants of one case: the comparison table (``comparison`` of
+    :func:`features.model.codefendants.compare`), then each defendant's answer drawn with the criminal parts."""
+    defendants = [
+        {"case": case, "a": answer, "parts": parts_for("criminal", answer), "row": row}
+        for case, answer, row in zip(
+            cases, answers, sorted(comparison["table"], key=lambda r: r["index"]), strict=True
+        )
+    ]
+    return _render(
+        "codefendants.html",
+        kind="criminal",
+        comparison=comparison,
+        defendants=defendants,
+        generated=generated,
+        disclaimer=answers[0]["disclaimer"] if answers else "",
     )

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.law import schema as case_schema
 from features.law.statutory import BandResult
+from features.model.check import Award, Sentence
 from features.text.facts import Extraction
+from features.text.numbers import Span
 from serving import examples
 
 MAX_FACTS_CHARS = 50_000  # not-law: the longest fact text accepted
@@ -179,6 +181,55 @@ class ReadingEstimate(BaseModel):
     rules: list[str] = Field(description="The articles that set this reading's band")
 
 
+class LeverBasis(BaseModel):
+    """The law behind a lever: the guideline's range for a circumstance, or the rule and threshold of the count."""
+
+    article: str = Field(
+        description="Citation, e.g. 'Criminal Procedure Law Art. 15; 法发〔2021〕21号 III (认罪认罚)'"
+    )
+    range: tuple[float, float] | None = Field(
+        None,
+        description="The guideline's range of the adjustment, as fractions of the starting point (e.g. [-0.3, 0]: up "
+        "to 30% less; from the law table); null for the record count",
+    )
+    text: str = Field(description="The basis in words, numbers from the law table")
+
+
+class LeverOption(BaseModel):
+    """The estimate with the lever's fact in one changed state."""
+
+    value: bool | str | int = Field(description="The fact's value in this option (true/false, a role, a count)")
+    change: str = Field(description="The change, in plain words")
+    update: dict[str, Any] = Field(description="The case fields that make this option (merged into the case)")
+    band: str = Field(description="The statutory band in this option")
+    band_changes: bool = Field(description="True when the band differs from the case's")
+    custodial_months: ReadingRange
+    change_months: float = Field(description="This option's point minus the case's, months (negative: lower)")
+    p_custodial_le_36_months: float
+    probation_probability: float
+    probation_possible: bool
+    fine_yuan: YuanRange
+    change_fine_yuan: float = Field(description="This option's fine point minus the case's, yuan")
+
+
+class Lever(BaseModel):
+    """A fact counsel can change or contest, with the estimate of each of its other states (both ways when it is
+    not stated). Mitigating levers never raise the estimate (the guideline's adjustments only lower it)."""
+
+    name: Literal[
+        "guilty_plea", "restitution", "surrender", "truthful_confession", "accessory", "insider", "records"
+    ]
+    kind: Literal["mitigating", "aggravating", "record_count"]
+    label: str
+    state: Literal["stated", "absent", "unknown"] = Field(
+        description="The fact in the case as given: stated, stated absent, or not stated"
+    )
+    current: bool | str | int | None = Field(description="The field's value in the case (null: not stated)")
+    basis: LeverBasis
+    options: list[LeverOption]
+    notes: list[str] = Field(default_factory=list)
+
+
 class OutcomeProbability(BaseModel):
     probability: float
     base_rate: float = Field(description="The share among all past judgments of the training data")
@@ -272,6 +323,12 @@ class CriminalEstimate(BaseModel):
     drivers: list[CriminalDriver] = Field(
         description="The legal reasons behind custodial_months.point, largest first"
     )
+    levers: list[Lever] = Field(
+        default_factory=list,
+        description="What the defendant can still change or contest (plea, restitution, surrender, confession, "
+        "role, insider status, the record count), each with the estimate of its other states; empty with "
+        "?levers=false",
+    )
     similar_cases: list[SimilarCase]
     model: dict[str, ModelInfo] = Field(
         description="Champion per target: name, version, MLflow run id, training data digest and size"
@@ -302,6 +359,243 @@ class CivilEstimate(BaseModel):
     disclaimer: str
     prior_only: bool = Field(False, description=_PRIOR_ONLY)
     warnings: list[str] = Field(default_factory=list, description="What the answer rests on, when it is unusual")
+
+
+# ---------------------------------------------------------------------------------------------------- checks
+class RangeCheck(BaseModel):
+    level: float = Field(description="Coverage of the range")
+    low: float
+    high: float
+    outside: bool = Field(description="The value lies below low or above high")
+
+
+class PlacedValue(BaseModel):
+    """A value placed in an estimate's predictive distribution (features.model.check)."""
+
+    value: float
+    percentile: float = Field(
+        description="100 x (P(outcome < value) + P(outcome = value) / 2) in the predictive distribution"
+    )
+    p_below: float = Field(description="P(outcome < value): the share of estimates below the value")
+    p_above: float = Field(description="P(outcome > value): the share of estimates above the value")
+    ranges: list[RangeCheck] = Field(description="The value against the 80% and 95% ranges")
+    outside_80: bool
+    outside_95: bool
+    point: float = Field(description="The estimate's point, for comparison")
+
+
+class CustodialCheck(PlacedValue):
+    legal_range: tuple[float, float] = Field(
+        description="The band's legal range, months (Criminal Law Art. 253-1)"
+    )
+    legal_position: Literal["within", "below_minimum", "above_maximum"]
+
+
+class ProbationCheck(BaseModel):
+    suspended: bool = Field(description="The sentence is suspended (probation_months given)")
+    probation_months: float | None
+    probability: float = Field(description="P(probation) of the estimate")
+    p_this: float = Field(description="P(this outcome): P(probation) if suspended, else 1 - P(probation)")
+    possible: bool = Field(description="Probation is possible in law for this term and case (Arts. 72, 74)")
+
+
+class FineCheck(PlacedValue):
+    guideline_yuan: tuple[float, float] | None = Field(None, description="Interp. 2017 Art. 12: 1x-5x the gains")
+    within_guideline: bool | None = Field(None, description="Null when the gains are unknown")
+
+
+class SentenceCheck(BaseModel):
+    """Where a proposed or actual sentence falls in the estimate for its case."""
+
+    model_config = _examples(examples.SENTENCE_CHECK)
+
+    case_id: str | None
+    band: str
+    sentence: Sentence
+    percentile: float = Field(description="The custodial term's percentile in the predictive distribution")
+    custodial_months: CustodialCheck
+    probation: ProbationCheck
+    fine_yuan: FineCheck | None = Field(None, description="When the sentence gives a fine")
+    similar_below: list[SimilarCase] = Field(description="Similar cases with a shorter term, most similar first")
+    similar_equal: list[SimilarCase] = Field(description="Similar cases with the same term")
+    similar_above: list[SimilarCase] = Field(description="Similar cases with a longer term")
+    summary: list[str] = Field(description="Plain sentences: where the term, probation and fine fall")
+    notes: list[str] = Field(default_factory=list, description="Legal points (outside the band's range...)")
+    disclaimer: str
+
+
+class CriminalCheck(SentenceCheck):
+    """The deviation check of a sentence, with the whole estimate it was placed in. Non-binding."""
+
+    model_config = _examples({**examples.SENTENCE_CHECK, "estimate": examples.CRIMINAL_ANSWER})
+
+    estimate: CriminalEstimate
+
+
+class CriminalCheckRequest(BaseModel):
+    """A case and a proposed or actual sentence to place in its estimate."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "case": examples.CRIMINAL_CASE,
+                    "sentence": {"custodial_months": 30, "probation_months": None, "fine_yuan": 20000},
+                }
+            ]
+        },
+    )
+
+    case: CriminalCase
+    sentence: Sentence
+
+
+class AwardCheck(BaseModel):
+    """Where a proposed or actual award falls in the estimate for its case, and against the claim."""
+
+    model_config = _examples(examples.AWARD_CHECK)
+
+    case_id: str | None
+    award: Award
+    percentile: float = Field(description="The award's percentile in the predictive distribution")
+    awarded_total_yuan: PlacedValue
+    claimed_yuan: float | None
+    share_of_claim: float | None = Field(description="The award / claimed_yuan, when a claim is given")
+    similar_below: list[SimilarCase]
+    similar_equal: list[SimilarCase]
+    similar_above: list[SimilarCase]
+    summary: list[str]
+    notes: list[str] = Field(default_factory=list)
+    disclaimer: str
+
+
+class CivilCheck(AwardCheck):
+    """The deviation check of an award, with the whole estimate it was placed in. Non-binding."""
+
+    model_config = _examples({**examples.AWARD_CHECK, "estimate": examples.CIVIL_ANSWER})
+
+    estimate: CivilEstimate
+
+
+class CivilCheckRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"case": examples.CIVIL_CASE, "award": {"awarded_total_yuan": 300000}}]},
+    )
+
+    case: CivilCase
+    award: Award
+
+
+# ---------------------------------------------------------------------------------------------------- co-defendants
+class CodefendantsRequest(BaseModel):
+    """Several defendants of one case: the facts of the case once (``shared``), each defendant's own fields on top
+    (role, their own records or gains, their own circumstances; a field given for a defendant wins over the shared
+    one). ``n_defendants`` is the number of defendants unless given."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.CODEFENDANTS_REQUEST]})
+
+    shared: CriminalCase = Field(
+        description="The facts of the whole case (records, data types, conduct, gains...), as CriminalCase fields"
+    )
+    defendants: list[CriminalCase] = Field(
+        min_length=2,
+        description="Each defendant's own fields (defendant, role, own records or gains, own circumstances); a field "
+        "given here wins over the shared one",
+    )
+
+
+class Triple(BaseModel):
+    point: float
+    low: float
+    high: float
+
+
+class CodefendantRow(BaseModel):
+    index: int = Field(description="Position of the defendant in the request")
+    defendant: str
+    role: str | None
+    band: str
+    custodial_months: Triple
+    probation_probability: float
+    fine_yuan: Triple
+    own_facts: list[str] = Field(description="The fields set for this defendant alone")
+
+
+class CodefendantOrdering(BaseModel):
+    accessories_at_most_principals: bool = Field(
+        description="Every accessory's estimate is at most every principal's (always, on the same facts)"
+    )
+    notes: list[str] = Field(description="Where an accessory is above a principal: the own facts that differ")
+
+
+class CodefendantEstimate(BaseModel):
+    index: int
+    defendant: str
+    estimate: CriminalEstimate
+
+
+class CodefendantsResponse(BaseModel):
+    """One estimate per defendant (one batch), and a table to compare them. Non-binding."""
+
+    model_config = _examples(examples.CODEFENDANTS_ANSWER)
+
+    defendants: list[CodefendantEstimate] = Field(description="In the order of the request")
+    table: list[CodefendantRow] = Field(
+        description="Principals first, then defendants of unknown role, then accessories; the longest first"
+    )
+    ordering: CodefendantOrdering
+
+
+# ---------------------------------------------------------------------------------------------------- judgments
+MAX_JUDGMENT_CHARS = 200_000  # not-law: the longest pasted judgment accepted
+
+
+class JudgmentText(BaseModel):
+    """A pasted judgment (or upload one as multipart/form-data, field ``file``)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.JUDGMENT_REQUEST]})
+
+    text: str = Field(min_length=1, max_length=MAX_JUDGMENT_CHARS, description="The judgment's text (Chinese)")
+    filename: str | None = Field(None, max_length=300, description="Its file name, if any (for the format)")
+
+
+class JudgmentUpload(BaseModel):
+    file: bytes = Field(
+        json_schema_extra={"format": "binary"}, description="The judgment file: .txt, .html, .docx or .pdf"
+    )
+
+
+class JudgmentDefendant(BaseModel):
+    """One defendant read from the judgment: the case fields with their evidence, the estimate and, when the
+    judgment states the sentence, where the real sentence falls in it."""
+
+    defendant: str
+    unit: bool = Field(False, description="A unit (被告单位): fined only, not estimated")
+    case: dict[str, Any] = Field(description="CriminalCase fields read for this defendant (no outcome)")
+    evidence: dict[str, list[Span]] = Field(description="field -> spans of the judgment's text")
+    confidence: dict[str, float] = Field(description="field -> 0..1: check the lowest first")
+    stated_sentence: Sentence | None = Field(None, description="The sentence the judgment states, when read")
+    ok: bool
+    errors: list[FieldError] | None = Field(None, description="Why no estimate was made for this defendant")
+    estimate: CriminalEstimate | None = None
+    check: SentenceCheck | None = Field(None, description="Where the stated sentence falls in the estimate")
+
+
+class JudgmentResponse(BaseModel):
+    """A whole judgment read (features.text.judgment) and each defendant estimated. Non-binding."""
+
+    model_config = _examples(examples.JUDGMENT_ANSWER)
+
+    court: str | None
+    case_number: str | None
+    year: int | None
+    instance: str | None
+    appeal_result: str | None
+    personal_information: bool = Field(description="A personal-information charge appears in the judgment")
+    warnings: list[str]
+    defendants: list[JudgmentDefendant]
 
 
 FACTS_EXAMPLE = (

@@ -57,8 +57,10 @@ async def criminal(
     settings: Settings,
     metrics: Metrics,
     prior: bool = False,
+    levers: bool = True,
 ) -> Answered:
-    """The case (read from the facts when the body is ``{"facts": ...}``) and its answer, or the error response."""
+    """The case (read from the facts when the body is ``{"facts": ...}``) and its answer (with its levers unless
+    ``levers`` is false), or the error response."""
     refused = no_fact_errors(body) if isinstance(body, CriminalCase) else None
     if refused is not None and not prior:  # a client error whatever the champions: before the 503
         return _invalid("criminal", refused, metrics)
@@ -76,7 +78,7 @@ async def criminal(
     else:
         case = body
     # one case is a few milliseconds of CPU: computed inline, which measured faster than a thread hop
-    answer = champions.estimate_criminal([case], k=settings.similar_k)[0]
+    answer = champions.estimate_criminal([case], k=settings.similar_k, levers=levers)[0]
     if extraction is not None:
         answer["extraction"] = extraction
     metrics.cases.labels("criminal", "ok").inc()

@@ -219,7 +219,17 @@ def test_estimate_draws_the_answer_of_the_api(page: Any, server: str) -> None:
 
     # the server's parts, in order: the same ones the report draws
     parts = page.locator("#result [data-part]").evaluate_all("els => els.map((e) => e.dataset.part)")
-    assert parts == ["headline", "band", "custodial", "probabilities", "fine", "drivers", "similar", "models"]
+    assert parts == [
+        "headline",
+        "band",
+        "custodial",
+        "probabilities",
+        "fine",
+        "levers",
+        "drivers",
+        "similar",
+        "models",
+    ]
     months = answer["custodial_months"]
     chart = "#custodial-chart"
     drawn = {k: _attr(page, chart, f"data-{k}") for k in ("low", "high", "point", "legal-low", "legal-high")}

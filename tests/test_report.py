@@ -114,7 +114,17 @@ def test_civil_report() -> None:
 # ---------------------------------------------------------------------------------------------------- one renderer
 # The parts of an answer, in the order a reader meets them (the brief of issue #18: headline, band and its rules,
 # ranges, gauges, drivers, similar cases, the model and data line).
-CRIMINAL_PARTS = ["headline", "band", "custodial", "probabilities", "fine", "drivers", "similar", "models"]
+CRIMINAL_PARTS = [
+    "headline",
+    "band",
+    "custodial",
+    "probabilities",
+    "fine",
+    "levers",
+    "drivers",
+    "similar",
+    "models",
+]
 CIVIL_PARTS = ["headline", "award", "drivers", "similar", "models"]
 
 

@@ -19,6 +19,7 @@ version of the model it loaded. Units: months, yuan, probabilities in [0, 1].
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -33,8 +34,12 @@ from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_c
 from features.law.statutory import BandResult, LawTable, statutory_band
 from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
+from features.model.check import LEVELS, Award, Sentence, place, split_similar
+from features.model.check import summary as check_summary
 from features.model.estimators import OrderRate, OutcomeRegressor, ProbationClassifier
 from features.model.featurize import CaseFeaturizer, Prepared, law_digest
+from features.model.levers import Lever
+from features.model.levers import plan as lever_plan
 from features.model.similar import SimilarCases
 from features.model.targets import ORDER_TARGETS, target_data
 from features.tables import NOT_AN_OBJECT, FieldError, validate_record
@@ -68,6 +73,25 @@ def mark_prior(answer: dict[str, Any]) -> dict[str, Any]:
 MONTHS_DIGITS = 1
 YUAN_DIGITS = -1
 PROBABILITY_DIGITS = 3
+# a deviation check: P(outcome < value) is P(outcome <= value minus this); similar cases are drawn from this many
+# times the answer's own number
+BELOW_MONTHS = 1e-6  # not-law: float margin, months
+BELOW_YUAN = 1e-3  # not-law: float margin, yuan
+CHECK_POOL = 4  # not-law: candidates per similar case shown
+
+
+def _ranges(model: OutcomeRegressor, prepared: Prepared, digits: int) -> list[list[tuple[float, float, float]]]:
+    """Per case the (level, low, high) ranges of ``model`` at each of :data:`features.model.check.LEVELS`, rounded
+    as answers show them: the same conformal distribution read at another coverage."""
+    per_level = []
+    for level in LEVELS:
+        at = copy.copy(model)  # a shallow copy: the fitted parts are shared, only the coverage read differs
+        at.level = level
+        est = at.estimate(prepared)
+        per_level.append((level, _round(est["low"], digits), _round(est["high"], digits)))
+    return [
+        [(level, float(low[i]), float(high[i])) for level, low, high in per_level] for i in range(len(prepared))
+    ]
 
 
 def _round(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
@@ -242,6 +266,23 @@ def _variant(case: CriminalCase, update: dict[str, Any]) -> CriminalCase:
     return out
 
 
+class _Rows:
+    """The cases of a batch and their variants, in one list for the models: ``add(i, update)`` is the row of case
+    ``i`` with ``update`` merged in, added once however many parts of the answer ask for it."""
+
+    def __init__(self, cases: Sequence[CriminalCase]) -> None:
+        self.rows: list[CriminalCase] = list(cases)
+        self._cases = list(cases)
+        self._index: dict[tuple[int, str], int] = {}
+
+    def add(self, i: int, update: dict[str, Any]) -> int:
+        key = (i, json.dumps(update, sort_keys=True, ensure_ascii=False, default=str))
+        if key not in self._index:
+            self.rows.append(_variant(self._cases[i], update))
+            self._index[key] = len(self.rows) - 1
+        return self._index[key]
+
+
 class CriminalEstimator(_Estimator):
     """Criminal defendants (Criminal Law Art. 253-1) -> the whole answer.
 
@@ -325,43 +366,61 @@ class CriminalEstimator(_Estimator):
             "fine_yuan_level": np.full(n, self._fine.level),
         }
 
-    def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
+    def answer(
+        self, cases: Sequence[CaseModel], k: int | None = None, levers: bool = True
+    ) -> list[dict[str, Any]]:
         """The whole answer for each criminal case (see module docstring).
 
         Every case goes through the models in one batch with its variants: each reading of an uncertain band (the
-        case with the facts that make that reading certain: the estimate under each), and each stated or unknown
-        circumstance set absent (its driver: what that fact changes)."""
+        case with the facts that make that reading certain: the estimate under each), each stated or unknown
+        circumstance set absent (its driver: what that fact changes) and, with ``levers``, each lever's other
+        states (:mod:`features.model.levers`: what changes if the defendant pleads, returns the gains, surrenders,
+        or contests a role, insider status or the record count). A variant shared by a driver and a lever is
+        estimated once."""
+        return self._answer(self._criminal_cases(cases), k, levers)[0]
+
+    @staticmethod
+    def _criminal_cases(cases: Sequence[CaseModel]) -> list[CriminalCase]:
         crim: list[CriminalCase] = []
         for case in cases:
             if not isinstance(case, CriminalCase):
                 raise TypeError("a criminal estimator got a civil case")
             crim.append(case)
+        return crim
+
+    def _answer(
+        self, crim: list[CriminalCase], k: int | None, levers: bool
+    ) -> tuple[list[dict[str, Any]], Prepared, dict[str, NDArray[Any]]]:
+        """The answers, and the prepared batch and columns they were built from (its first ``len(crim)`` rows are
+        the cases themselves)."""
         law = self.law_
         shown = [statutory_band(c, law) for c in crim]  # with contested readings: they are for answers
-        rows: list[CriminalCase] = list(crim)
+        batch = _Rows(crim)
         reading_rows: list[list[int]] = []
         driver_rows: list[list[tuple[int, int]]] = []  # (circumstance index, row)
-        for case, band in zip(crim, shown, strict=True):
-            mine: list[int] = []
-            if len(band.readings) > 1:
-                for reading in band.readings:
-                    rows.append(_variant(case, reading.case_update))
-                    mine.append(len(rows) - 1)
-            reading_rows.append(mine)
+        lever_plans: list[list[tuple[Lever, list[int]]]] = []
+        for i, (case, band) in enumerate(zip(crim, shown, strict=True)):
+            reading_rows.append(
+                [batch.add(i, reading.case_update) for reading in band.readings] if len(band.readings) > 1 else []
+            )
             values = circumstance_values(case, band)
-            drivers: list[tuple[int, int]] = []
-            for j, (circumstance, value) in enumerate(zip(CIRCUMSTANCES, values, strict=True)):
-                if value > 0:
-                    rows.append(_variant(case, ABSENT[circumstance.name]))
-                    drivers.append((j, len(rows) - 1))
-            driver_rows.append(drivers)
-        prepared = self.prepare(rows)
+            driver_rows.append(
+                [
+                    (j, batch.add(i, ABSENT[circumstance.name]))
+                    for j, (circumstance, value) in enumerate(zip(CIRCUMSTANCES, values, strict=True))
+                    if value > 0
+                ]
+            )
+            planned = lever_plan(case, band, law) if levers else []
+            lever_plans.append([(lever, [batch.add(i, o.update) for o in lever.options]) for lever in planned])
+        prepared = self.prepare(batch.rows)
         cols = self.columns(prepared)
-        base_drivers = self._custodial.base_drivers(prepared.take(range(len(crim))))
+        own = prepared.take(range(len(crim)))
+        base_drivers = self._custodial.base_drivers(own)
         similar = self.similar_.nearest(prepared.feats[: len(crim)], k=self.similar_k if k is None else k)
         model = self.model_block()
         law_ref = law.ref() if hasattr(law, "ref") else {"digest": self.law_digest_}
-        rates = self._probation.base_rates(prepared.take(range(len(crim))))
+        rates = self._probation.base_rates(own)
         answers = []
         for i, (case, band) in enumerate(zip(crim, shown, strict=True)):
             answer = self._one(i, case, band, cols, similar[i], model, law_ref, float(rates[i]))
@@ -370,8 +429,206 @@ class CriminalEstimator(_Estimator):
                 self._reading(reading, row, cols)
                 for reading, row in zip(band.readings, reading_rows[i], strict=False)
             ]
+            if levers:
+                answer["levers"] = [
+                    self._lever(lever, rows, i, band, cols, prepared) for lever, rows in lever_plans[i]
+                ]
             answers.append(answer)
-        return answers
+        return answers, prepared, cols
+
+    def check(
+        self,
+        cases: Sequence[CaseModel],
+        sentences: Sequence[Sentence | None],
+        k: int | None = None,
+        levers: bool = True,
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each case's whole answer and, where a sentence is given, where that sentence falls in the estimate
+        (:mod:`features.model.check`): the custodial term's percentile in the predictive distribution, whether it
+        lies outside the 80% and 95% ranges and the band's legal range, P(probation) against a suspended or
+        unsuspended sentence, the fine against its distribution and the Interp. 2017 Art. 12 guideline, the similar
+        cases below, at and above it with their sources, and plain sentences. One batch for every case."""
+        crim = self._criminal_cases(cases)
+        if len(sentences) != len(crim):
+            raise ValueError(f"{len(sentences)} sentences for {len(crim)} cases")
+        answers, prepared, _ = self._answer(crim, k, levers)
+        idx = [i for i, s in enumerate(sentences) if s is not None]
+        checks: list[dict[str, Any] | None] = [None] * len(crim)
+        if idx:
+            own = prepared.take(idx)
+            given = [s for s in sentences if s is not None]
+            terms = np.asarray([s.custodial_months for s in given], dtype=float)
+            term_le = self._custodial.cdf(own, terms)
+            term_lt = self._custodial.cdf(own, terms - BELOW_MONTHS)
+            term_ranges = _ranges(self._custodial, own, MONTHS_DIGITS)
+            fined = [j for j, s in enumerate(given) if s.fine_yuan is not None]
+            fine_le = fine_lt = np.zeros(len(given))
+            if fined:
+                fines = np.asarray([s.fine_yuan or 0.0 for s in given], dtype=float)
+                fine_le = self._fine.cdf(own, fines)
+                fine_lt = self._fine.cdf(own, fines - BELOW_YUAN)
+            fine_ranges = _ranges(self._fine, own, YUAN_DIGITS)
+            pool = (self.similar_k if k is None else k) * CHECK_POOL
+            references = self.similar_.nearest(own.feats, k=pool)
+            for j, i in enumerate(idx):
+                checks[i] = self._check_one(
+                    given[j],
+                    answers[i],
+                    term=place(float(terms[j]), float(term_lt[j]), float(term_le[j]), term_ranges[j]),
+                    fine=(
+                        place(
+                            float(given[j].fine_yuan or 0.0), float(fine_lt[j]), float(fine_le[j]), fine_ranges[j]
+                        )
+                        if j in fined
+                        else None
+                    ),
+                    references=references[j],
+                    k=self.similar_k if k is None else k,
+                )
+        return list(zip(answers, checks, strict=True))
+
+    def _check_one(
+        self,
+        sentence: Sentence,
+        answer: dict[str, Any],
+        term: dict[str, Any],
+        fine: dict[str, Any] | None,
+        references: list[dict[str, Any]],
+        k: int,
+    ) -> dict[str, Any]:
+        """One sentence placed in its case's answer (see :meth:`check`)."""
+        law = self.law_
+        statutory = answer["statutory"]
+        low, high = answer["custodial_months"]["legal_range"]
+        value = sentence.custodial_months
+        notes: list[str] = []
+        position = "within"
+        if value > high:
+            position = "above_maximum"
+            notes.append(
+                f"{value:g} months is above the band's legal maximum of {high:g} months (Criminal Law Art. 253-1): "
+                "a ground of appeal unless another charge is combined"
+            )
+        elif value < low:
+            position = "below_minimum"
+            notes.append(
+                f"{value:g} months is below the band's legal minimum of {low:g} months: possible only with "
+                "mitigation (Criminal Law Art. 63)"
+            )
+        summary = [f"Custodial term: {check_summary(term, 'months')}."]
+        suspended = sentence.probation_months is not None
+        p = float(answer["probation_probability"])
+        possible = bool(statutory["probation_possible"]) and 0 < value <= law.probation_max_months
+        if suspended and not possible:
+            notes.append(
+                "a suspended sentence is not possible here: probation needs a term of at most "
+                f"{law.probation_max_months:g} months and is barred for recidivists and ringleaders (Criminal Law "
+                "Arts. 72, 74)"
+            )
+        p_this = p if suspended else 1 - p
+        probation = {
+            "suspended": suspended,
+            "probation_months": sentence.probation_months,
+            "probability": p,
+            "p_this": round(p_this, PROBABILITY_DIGITS),
+            "possible": possible,
+        }
+        likelier = "the likelier outcome" if p_this >= 0.5 else "the less likely outcome"  # not-law: a half
+        summary.append(
+            f"Probation: {'suspended' if suspended else 'not suspended'}; the estimate puts P(probation) at "
+            f"{round(100 * p)}%, so this is {likelier}"
+            + ("" if possible else " (a suspension is not possible in law here: Criminal Law Arts. 72, 74)")
+            + "."
+        )
+        fine_block: dict[str, Any] | None = None
+        if fine is not None:
+            guideline = statutory.get("fine_guideline_yuan")
+            within = None if not guideline else bool(guideline[0] <= fine["value"] <= guideline[1])
+            fine_block = {**fine, "point": answer["fine_yuan"]["point"], "guideline_yuan": guideline}
+            fine_block["within_guideline"] = within
+            summary.append(f"Fine: {check_summary(fine, 'yuan')}.")
+            if within is False:
+                notes.append(
+                    f"the fine is outside {guideline[0]:,.0f}-{guideline[1]:,.0f} yuan, one to five times the gains "
+                    "that Interp. 2017 Art. 12 names as the general rule"
+                )
+            if statutory.get("fine_mandatory") and fine["value"] <= 0:
+                notes.append("a fine is mandatory in this band (Criminal Law Art. 253-1)")
+        similar = split_similar(references, "custodial_months", value, k)
+        return {
+            "case_id": answer["case_id"],
+            "band": answer["band"],
+            "sentence": sentence.model_dump(mode="json"),
+            "percentile": term["percentile"],
+            "custodial_months": {
+                **term,
+                "point": answer["custodial_months"]["point"],
+                "legal_range": [low, high],
+                "legal_position": position,
+            },
+            "probation": probation,
+            "fine_yuan": fine_block,
+            "similar_below": similar["below"],
+            "similar_equal": similar["equal"],
+            "similar_above": similar["above"],
+            "summary": summary,
+            "notes": notes,
+            "disclaimer": DISCLAIMER,
+        }
+
+    def _numbers(self, row: int, cols: dict[str, NDArray[Any]], band: BandResult) -> dict[str, Any]:
+        """The estimate of one row of a batch (a case or a variant) under its band."""
+        return {
+            "band": band.band.value,
+            "custodial_months": {
+                **{k: float(cols[f"custodial_months_{k}"][row]) for k in ("point", "low", "high")},
+                "level": float(cols["custodial_months_level"][row]),
+                "legal_range": list(band.custodial_range_months),
+            },
+            "p_custodial_le_36_months": float(cols["p_custodial_le_36_months"][row]),
+            "probation_probability": float(cols["probation_probability"][row]),
+            "fine_yuan": {k: float(cols[f"fine_yuan_{k}"][row]) for k in ("point", "low", "high")},
+        }
+
+    def _lever(
+        self,
+        lever: Lever,
+        rows: list[int],
+        i: int,
+        band: BandResult,
+        cols: dict[str, NDArray[Any]],
+        prepared: Prepared,
+    ) -> dict[str, Any]:
+        """One lever with the estimate of each of its options, and how far each moves the case's own."""
+        point = float(cols["custodial_months_point"][i])
+        fine = float(cols["fine_yuan_point"][i])
+        options = []
+        for option, row in zip(lever.options, rows, strict=True):
+            variant_band = prepared.bands[row] if row != i else band
+            assert variant_band is not None
+            numbers = self._numbers(row, cols, variant_band)
+            options.append(
+                {
+                    "value": option.value,
+                    "change": option.change,
+                    "update": option.update,
+                    **numbers,
+                    "band_changes": numbers["band"] != band.band.value,
+                    "change_months": round(numbers["custodial_months"]["point"] - point, MONTHS_DIGITS),
+                    "change_fine_yuan": round(numbers["fine_yuan"]["point"] - fine, YUAN_DIGITS),
+                    "probation_possible": variant_band.probation_possible,
+                }
+            )
+        return {
+            "name": lever.name,
+            "kind": lever.kind,
+            "label": lever.label,
+            "state": lever.state,
+            "current": lever.current.value if hasattr(lever.current, "value") else lever.current,
+            "basis": lever.basis,
+            "options": options,
+            "notes": list(lever.notes),
+        }
 
     def _reading(self, reading: Any, row: int, cols: dict[str, NDArray[Any]]) -> dict[str, Any]:
         """One reading of an uncertain band with the estimate under it (the case with its deciding facts)."""
@@ -535,11 +792,66 @@ class CivilEstimator(_Estimator):
         }
 
     def answer(self, cases: Sequence[CaseModel], k: int | None = None) -> list[dict[str, Any]]:
+        return self._answer(self._civil_cases(cases), k)[0]
+
+    @staticmethod
+    def _civil_cases(cases: Sequence[CaseModel]) -> list[CivilCase]:
         civ: list[CivilCase] = []
         for case in cases:
             if not isinstance(case, CivilCase):
                 raise TypeError("a civil estimator got a criminal case")
             civ.append(case)
+        return civ
+
+    def check(
+        self, cases: Sequence[CaseModel], awards: Sequence[Award | None], k: int | None = None
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each case's whole answer and, where an award is given, where it falls in the estimate: its percentile in
+        the predictive distribution (with the mass of "nothing awarded"), whether it lies outside the 80% and 95%
+        ranges, its share of the claim (a court awards no more than is claimed), the similar judgments below, at
+        and above it with their sources, and a plain sentence. One batch for every case."""
+        civ = self._civil_cases(cases)
+        if len(awards) != len(civ):
+            raise ValueError(f"{len(awards)} awards for {len(civ)} cases")
+        answers, prepared = self._answer(civ, k)
+        idx = [i for i, a in enumerate(awards) if a is not None]
+        checks: list[dict[str, Any] | None] = [None] * len(civ)
+        if idx:
+            own = prepared.take(idx)
+            values = np.asarray([a.awarded_total_yuan for a in awards if a is not None], dtype=float)
+            le = self._award.cdf(own, values)
+            lt = self._award.cdf(own, values - BELOW_YUAN)
+            ranges = _ranges(self._award, own, YUAN_DIGITS)
+            n = self.similar_k if k is None else k
+            references = self.similar_.nearest(own.feats, k=n * CHECK_POOL)
+            for j, i in enumerate(idx):
+                placed = place(float(values[j]), float(lt[j]), float(le[j]), ranges[j])
+                claimed = civ[i].claimed_yuan
+                notes = []
+                if claimed is not None and values[j] > claimed:
+                    notes.append("the award is above the claim: a court awards no more than is claimed")
+                summary = [f"Award: {check_summary(placed, 'yuan')}."]
+                share = round(float(values[j]) / claimed, PROBABILITY_DIGITS) if claimed else None
+                if share is not None:
+                    summary.append(f"It is {100 * share:.0f}% of the {claimed:,.0f} yuan claimed.")
+                similar = split_similar(references[j], "awarded_total_yuan", float(values[j]), n)
+                checks[i] = {
+                    "case_id": civ[i].case_id,
+                    "award": {"awarded_total_yuan": float(values[j])},
+                    "percentile": placed["percentile"],
+                    "awarded_total_yuan": {**placed, "point": answers[i]["awarded_total_yuan"]["point"]},
+                    "claimed_yuan": claimed,
+                    "share_of_claim": share,
+                    "similar_below": similar["below"],
+                    "similar_equal": similar["equal"],
+                    "similar_above": similar["above"],
+                    "summary": summary,
+                    "notes": notes,
+                    "disclaimer": DISCLAIMER,
+                }
+        return list(zip(answers, checks, strict=True))
+
+    def _answer(self, civ: list[CivilCase], k: int | None) -> tuple[list[dict[str, Any]], Prepared]:
         prepared = self.prepare(civ)
         cols = self.columns(prepared)
         drivers = self._award.base_drivers(prepared)
@@ -588,7 +900,7 @@ class CivilEstimator(_Estimator):
                     "disclaimer": DISCLAIMER,
                 }
             )
-        return answers
+        return answers, prepared
 
 
 Estimator = CriminalEstimator | CivilEstimator

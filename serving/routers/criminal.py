@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import Discriminator, Tag
 from starlette.responses import Response
 
@@ -22,6 +22,14 @@ from serving.schemas import (
     CriminalEstimate,
     FactsRequest,
 )
+
+LeversQuery = Annotated[
+    bool,
+    Query(
+        description="With false, the answer leaves out the levers (each lever's other states are estimated in the "
+        "same batch as the case; leaving them out makes the call faster)"
+    ),
+]
 
 router = APIRouter(
     prefix="/v1/criminal", tags=["criminal"], dependencies=[Depends(require_api_key), Depends(require_json)]
@@ -75,16 +83,18 @@ async def estimate(
     settings: SettingsDep,
     metrics: MetricsDep,
     prior: PriorQuery = False,
+    levers: LeversQuery = True,
 ) -> Response:
     """Statutory band and the rules that set it (Interp. 2017), custodial months with a calibrated range,
-    P(custodial <= 36 months), P(probation), fine range, the largest drivers, the most similar real cases
-    (reference only) and the models used. Non-binding.
+    P(custodial <= 36 months), P(probation), fine range, the largest drivers, the levers (what changes if the
+    defendant pleads, returns the gains, surrenders, or contests a role, insider status or the record count), the
+    most similar real cases (reference only) and the models used. Non-binding.
 
     The body is a case, or ``{"facts": "<Chinese fact description>"}`` (optionally with ``"case": {...}`` fields
     that win over the ones read); the answer then carries the ``extraction`` with its evidence spans. A case must
     state at least one fact (record count, data types, conduct, gains, a circumstance...): otherwise 422 naming the
     fields that can be given, unless ``?prior=true``."""
-    answered = await service.criminal(body, holder, settings, metrics, prior)
+    answered = await service.criminal(body, holder, settings, metrics, prior, levers)
     return answered if isinstance(answered, Response) else json_response(answered[1])
 
 

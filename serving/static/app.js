@@ -1,11 +1,13 @@
-// The litigators' page: builds the form from /ui/form.json, reads pasted facts through /v1/extract, asks
-// /v1/<kind>/estimate.html for the answer drawn by the server (serving/render.py: the same parts as the exported
-// report) and shows it as it comes, exports /v1/<kind>/report. It draws nothing itself. No framework, no build,
+// The litigators' page: builds the form from /ui/form.json, reads pasted facts through /v1/extract and whole
+// judgments through /v1/criminal/judgment, asks /v1/<kind>/estimate.html for the answer drawn by the server
+// (serving/render.py: the same parts as the exported report), /v1/<kind>/check.html when a sentence or award is
+// given to check and /v1/criminal/codefendants.html for several defendants, and shows it as it comes; exports
+// /v1/<kind>/report (or /v1/<kind>/check/report). It draws nothing itself. No framework, no build,
 // no external loads. Texts the page writes are set with textContent; the answer's HTML was escaped by the
 // server's templates, and the page's CSP runs no inline script or handler.
 "use strict";
 
-const state = { spec: null, kind: "criminal" };
+const state = { spec: null, kind: "criminal", judgment: null };
 
 // ------------------------------------------------------------------------------------------ small helpers
 function el(tag, attrs, ...children) {
@@ -23,11 +25,15 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function headers() {
-  const h = { "Content-Type": "application/json" };
+function authHeaders() {
+  const h = {};
   const key = document.getElementById("api-key").value.trim();
   if (key) h["X-API-Key"] = key;
   return h;
+}
+
+function headers() {
+  return { "Content-Type": "application/json", ...authHeaders() };
 }
 
 function showStatus(text, kind) {
@@ -173,8 +179,22 @@ function fill(found) {
 // ------------------------------------------------------------------------------------------ errors
 function clearErrors() {
   for (const e of document.querySelectorAll(".error")) { e.textContent = ""; e.hidden = true; }
-  for (const b of document.querySelectorAll(".field.invalid")) b.classList.remove("invalid");
+  for (const b of document.querySelectorAll(".field.invalid, .defendant-row.invalid")) b.classList.remove("invalid");
   for (const i of document.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+}
+
+// the box where a refused field is shown: a case field (sent bare, or as case.x / shared.x), a field of the sentence
+// or award to check (sentence.x / award.x), or a co-defendant's row (defendants.i.x)
+function errorBox(root, field) {
+  const parts = field.split(".");
+  if (parts[0] === "defendants" && parts.length >= 2) {
+    return document.querySelectorAll("#defendant-rows .defendant-row")[Number(parts[1])] || null;
+  }
+  if ((parts[0] === "sentence" || parts[0] === "award") && parts[1]) {
+    return document.querySelector(`#check-${state.kind} .field[data-sentence="${CSS.escape(parts[1])}"]`);
+  }
+  const base = parts[0] === "case" || parts[0] === "shared" ? parts[1] : parts[0];
+  return base ? root.querySelector(`.field[data-field="${CSS.escape(base)}"]`) : null;
 }
 
 function showErrors(detail) {
@@ -182,8 +202,7 @@ function showErrors(detail) {
   const general = [];
   for (const item of detail) {
     const field = String(item.field || "");
-    const base = field.split(".")[0];
-    const box = base ? root.querySelector(`.field[data-field="${CSS.escape(base)}"]`) : null;
+    const box = errorBox(root, field);
     if (!box) { general.push(field ? `${field}: ${item.reason}` : item.reason); continue; }
     const err = box.querySelector(".error");
     err.textContent = err.textContent ? `${err.textContent}; ${item.reason}` : item.reason;
@@ -194,7 +213,7 @@ function showErrors(detail) {
   }
   const formError = document.getElementById("form-error");
   if (general.length) { formError.textContent = general.join("\n"); formError.hidden = false; }
-  const first = root.querySelector(".field.invalid input, .field.invalid select");
+  const first = document.querySelector("form .field.invalid input, form .field.invalid select, .defendant-row.invalid input");
   if (first) { first.focus(); first.scrollIntoView({ block: "center" }); } else if (general.length) formError.focus();
 }
 
@@ -237,16 +256,94 @@ function showAnswer(kind, html) {
 }
 
 // ------------------------------------------------------------------------------------------ actions
+// ------------------------------------------------------------------------------------------ counsel's inputs
+// the sentence (criminal) or award (civil) to check: null when nothing was typed; a value that is not a number is
+// sent as typed, for the service to refuse by name
+function readCheck() {
+  const box = document.getElementById(`check-${state.kind}`);
+  const out = {};
+  for (const field of box.querySelectorAll(".field[data-sentence]")) {
+    const value = field.querySelector("input").value.trim();
+    if (value) out[field.dataset.sentence] = parseNumber(value);
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+const DEFENDANT_BOOLS = [
+  ["guilty_plea", "认罪认罚 plea"], ["restitution", "退赃退赔 restitution"], ["surrender", "自首 surrender"],
+  ["truthful_confession", "坦白 confession"],
+];
+
+function addDefendantRow(values) {
+  const rows = document.getElementById("defendant-rows");
+  const v = values || {};
+  const n = rows.children.length + 1;
+  const input = (name, label, value, mode) => el("label", {},
+    el("span", { text: label }),
+    el("input", { type: "text", "data-name": name, value: value ?? null, inputmode: mode || null, autocomplete: "off" }));
+  const choice = (name, label, options, value) => {
+    const select = el("select", { "data-name": name },
+      options.map(([v2, text]) => el("option", { value: v2, text })));
+    if (value !== undefined && value !== null) select.value = String(value);
+    return el("label", {}, el("span", { text: label }), select);
+  };
+  const unknown = [["", "— unknown 不详"], ["true", "Yes 是"], ["false", "No 否"]];
+  const remove = el("button", { type: "button", class: "small remove-defendant", text: "× Remove (删除)" });
+  const row = el("div", { class: "defendant-row", "data-index": String(n - 1) },
+    input("defendant", "Name (姓名)", v.defendant ?? `被告人${n}`),
+    choice("role", "Role (地位)", [["", "— not stated 不详"], ["principal", "principal 主犯"],
+      ["accessory", "accessory 从犯"]], v.role),
+    input("records_total", "Own records (本人条数)", v.records_total, "numeric"),
+    input("illegal_profit_yuan", "Own gains (本人违法所得), 元", v.illegal_profit_yuan, "decimal"),
+    DEFENDANT_BOOLS.map(([name, label]) => choice(name, label, unknown, v[name])),
+    el("div", {}, remove),
+    el("div", { class: "error", role: "alert", hidden: true }));
+  remove.addEventListener("click", () => { row.remove(); renumberDefendants(); });
+  rows.append(row);
+  return row;
+}
+
+function renumberDefendants() {
+  [...document.querySelectorAll("#defendant-rows .defendant-row")].forEach((r, i) => { r.dataset.index = String(i); });
+}
+
+function readDefendants() {
+  return [...document.querySelectorAll("#defendant-rows .defendant-row")].map((row) => {
+    const out = {};
+    for (const input of row.querySelectorAll("[data-name]")) {
+      const name = input.dataset.name, value = input.value.trim();
+      if (!value) continue;
+      if (name === "records_total" || name === "illegal_profit_yuan") out[name] = parseNumber(value);
+      else if (input.tagName === "SELECT" && (value === "true" || value === "false")) out[name] = value === "true";
+      else out[name] = value;
+    }
+    return out;
+  });
+}
+
+// what Estimate and Export send: co-defendants (criminal, any row added), a check (a sentence or award typed), or
+// the case alone
+function request() {
+  const kind = state.kind, payload = readCase();
+  const defendants = kind === "criminal" ? readDefendants() : [];
+  if (defendants.length) return { mode: "codefendants", kind, body: { shared: payload, defendants } };
+  const check = readCheck();
+  if (check) return { mode: "check", kind, body: { case: payload, [kind === "criminal" ? "sentence" : "award"]: check } };
+  return { mode: "estimate", kind, body: payload };
+}
+
 async function estimate(event) {
   if (event) event.preventDefault();
   clearErrors();
   showStatus("");
-  const kind = state.kind, payload = readCase();
+  const { mode, kind, body } = request();
+  const path = mode === "codefendants" ? "/v1/criminal/codefendants.html"
+    : mode === "check" ? `/v1/${kind}/check.html` : `/v1/${kind}/estimate.html`;
   const button = document.getElementById("estimate");
   button.disabled = true;
   document.getElementById("result").setAttribute("aria-busy", "true");
   try {
-    const response = await post(`/v1/${kind}/estimate.html`, payload);
+    const response = await post(path, body);
     if (!response.ok) return handleFailure(response);
     showAnswer(kind, await response.text());
     return true;
@@ -262,10 +359,15 @@ async function estimate(event) {
 async function exportReport() {
   clearErrors();
   showStatus("");
+  const { mode, kind, body } = request();
+  if (mode === "codefendants") {
+    showStatus("A report covers one defendant: remove the co-defendants to export it (报告按单个被告人导出).", "bad");
+    return false;
+  }
   const button = document.getElementById("export");
   button.disabled = true;
   try {
-    const response = await post(`/v1/${state.kind}/report`, readCase());
+    const response = await post(mode === "check" ? `/v1/${kind}/check/report` : `/v1/${kind}/report`, body);
     if (!response.ok) return handleFailure(response);
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename="?([^";]+)"?/.exec(disposition);
@@ -310,12 +412,84 @@ async function extract() {
   }
 }
 
+// ------------------------------------------------------------------------------------------ a whole judgment
+// upload (multipart) or paste a judgment: each defendant read from it becomes a button; picking one fills the form
+// with their facts and the sentence fields with the sentence the judgment states, and asks where it falls
+async function readJudgment() {
+  const note = document.getElementById("judgment-note");
+  const choices = document.getElementById("judgment-defendants");
+  const file = document.getElementById("judgment-file").files[0];
+  const text = document.getElementById("judgment-text").value.trim();
+  choices.replaceChildren();
+  if (!file && !text) { note.textContent = "Choose a file or paste the judgment first (请先选择文件或粘贴判决书)."; return false; }
+  note.textContent = "Reading… (读取中)";
+  let response;
+  try {
+    if (file) {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      response = await fetch("/v1/criminal/judgment", { method: "POST", headers: authHeaders(), body: form });
+    } else {
+      response = await post("/v1/criminal/judgment", { text });
+    }
+  } catch (err) {
+    note.textContent = `The service could not be reached (无法连接服务): ${err.message}`;
+    return false;
+  }
+  if (!response.ok) { note.textContent = ""; return handleFailure(response); }
+  const body = await response.json();
+  state.judgment = body;
+  const rows = body.defendants || [];
+  note.textContent = rows.length
+    ? `${rows.length} defendant(s) read${body.case_number ? ` from ${body.case_number}` : ""} (已读取): pick one.`
+    : "No defendant could be read from this judgment (未识别到被告人).";
+  note.dataset.defendants = String(rows.length);
+  rows.forEach((row, i) => {
+    const button = el("button", { type: "button", class: "small", "data-index": String(i),
+      text: `${row.defendant}${row.unit ? " (unit 单位)" : ""}${row.stated_sentence ? "" : " — no sentence read"}` });
+    button.addEventListener("click", () => pickDefendant(i));
+    choices.append(button);
+  });
+  if (rows.length) return pickDefendant(0);
+  return false;
+}
+
+async function pickDefendant(i) {
+  const row = state.judgment.defendants[i];
+  const note = document.getElementById("judgment-note");
+  switchKind("criminal");
+  buildForm("criminal");
+  document.getElementById("defendant-rows").replaceChildren();
+  for (const input of document.querySelectorAll("#check-criminal input")) input.value = "";
+  if (!row.ok) {
+    note.textContent = `${row.defendant}: ${(row.errors || []).map((e) => e.reason).join("; ")}`;
+    return false;
+  }
+  const filled = fill(row.case || {});
+  const sentence = row.stated_sentence;
+  if (sentence) {
+    for (const [name, value] of Object.entries(sentence)) {
+      const input = document.getElementById(`sentence-${name}`);
+      if (input && value !== null && value !== undefined) input.value = String(value);
+    }
+  }
+  note.dataset.picked = String(i);
+  note.dataset.filled = filled.join(",");
+  note.textContent = `${row.defendant}: ${filled.length} fields filled (已填入)` +
+    (sentence ? "; the stated sentence is checked (判决刑期已填入评估)." : "; no sentence was read.");
+  return estimate();
+}
+
 function switchKind(kind) {
   state.kind = kind;
   for (const tab of document.querySelectorAll(".tabs [data-kind]")) {
     tab.setAttribute("aria-selected", String(tab.dataset.kind === kind));
   }
-  for (const k of ["criminal", "civil"]) document.getElementById(`form-${k}`).hidden = k !== kind;
+  for (const k of ["criminal", "civil"]) {
+    document.getElementById(`form-${k}`).hidden = k !== kind;
+    document.getElementById(`check-${k}`).hidden = k !== kind;
+  }
+  document.getElementById("codefendants-box").hidden = kind !== "criminal";
   clearErrors();
 }
 
@@ -337,9 +511,13 @@ async function init() {
   document.getElementById("extract").addEventListener("click", extract);
   document.getElementById("reset").addEventListener("click", () => {
     buildForm(state.kind);
+    for (const input of document.querySelectorAll(".check-box input")) input.value = "";
+    document.getElementById("defendant-rows").replaceChildren();
     clearErrors();
     showStatus("");
   });
+  document.getElementById("add-defendant").addEventListener("click", () => addDefendantRow());
+  document.getElementById("read-judgment").addEventListener("click", readJudgment);
   for (const tab of document.querySelectorAll(".tabs [data-kind]")) {
     tab.addEventListener("click", () => switchKind(tab.dataset.kind));
   }
