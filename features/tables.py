@@ -336,6 +336,15 @@ def read_records(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[l
             yield [(position + 1, f"not a readable {suffix.lstrip('.')} file ({type(exc).__name__})")]
 
 
+def read_batches(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Any]:
+    """Arrow record batches of at most ``chunk_rows`` rows of a Parquet or Arrow IPC table, in file order, read
+    one at a time (constant memory); raises ``ValueError`` for another format."""
+    path = Path(path)
+    if path.suffix.lower() not in COLUMNAR_SUFFIXES:
+        raise ValueError(f"{path.name}: record batches are read from {', '.join(COLUMNAR_SUFFIXES)}")
+    yield from _arrow_batches(path, chunk_rows)
+
+
 def count_records(path: Path) -> int | None:
     """Rows of a table (Parquet / Arrow metadata) or lines of a text table (CSV minus its header), for progress."""
     path = Path(path)
@@ -499,6 +508,7 @@ __all__ = [
     "load_seeds",
     "load_table",
     "load_tables",
+    "read_batches",
     "read_records",
     "seed_files",
     "seeds_dir",
