@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
+from features.law.vocab import DataType
 
 CaseModel = CriminalCase | CivilCase
 Kind = Literal["criminal", "civil"]
@@ -119,7 +120,27 @@ def _split_counts(value: str) -> dict[str, Any]:
         key, sep, count = part.partition(":")
         if not sep:
             raise ValueError("expected type:count pairs separated by ;")
+        _once(out, key.strip())
         out[key.strip()] = count.strip()
+    return out
+
+
+DATA_TYPE_VALUES = frozenset(t.value for t in DataType)
+
+
+def _once(seen: Mapping[str, Any], key: str) -> None:
+    """A split names each data type once: two counts of one type would otherwise be reduced to the last. The
+    type is named only when it is one of the vocabulary's (a user's key is not echoed)."""
+    if key in seen:
+        named = key if key in DATA_TYPE_VALUES else "a data type"
+        raise ValueError(f"{named} is given twice: give each type's records once")
+
+
+def _pairs(value: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in value:
+        _once(out, str(k))
+        out[str(k)] = v
     return out
 
 
@@ -140,7 +161,7 @@ def _clean_value(key: str, value: Any) -> Any:
         if isinstance(value, str):
             return _split_counts(value)
         if isinstance(value, list) and all(isinstance(v, list | tuple) and len(v) == 2 for v in value):
-            return {str(k): v for k, v in value}  # an Arrow map column
+            return _pairs(value)  # an Arrow map column
         return value
     if key in LIST_FIELDS and isinstance(value, str):
         return _split_list(value)
@@ -336,6 +357,15 @@ def read_records(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[l
             yield [(position + 1, f"not a readable {suffix.lstrip('.')} file ({type(exc).__name__})")]
 
 
+def read_batches(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Any]:
+    """Arrow record batches of at most ``chunk_rows`` rows of a Parquet or Arrow IPC table, in file order, read
+    one at a time (constant memory); raises ``ValueError`` for another format."""
+    path = Path(path)
+    if path.suffix.lower() not in COLUMNAR_SUFFIXES:
+        raise ValueError(f"{path.name}: record batches are read from {', '.join(COLUMNAR_SUFFIXES)}")
+    yield from _arrow_batches(path, chunk_rows)
+
+
 def count_records(path: Path) -> int | None:
     """Rows of a table (Parquet / Arrow metadata) or lines of a text table (CSV minus its header), for progress."""
     path = Path(path)
@@ -499,6 +529,7 @@ __all__ = [
     "load_seeds",
     "load_table",
     "load_tables",
+    "read_batches",
     "read_records",
     "seed_files",
     "seeds_dir",

@@ -94,17 +94,19 @@ def _spark_schema() -> Any:
     return from_arrow_schema(output_schema())
 
 
-def _rows_of(batch: pa.RecordBatch) -> list[Any]:
+def _rows_of(batch: pa.RecordBatch) -> pa.RecordBatch | list[Any]:
+    """The rows of a batch as ``score_batch`` takes them: JSON lines parsed by the one reader (each validated
+    alone), any other input as the Arrow batch itself (validated column by column)."""
     if batch.schema.names == [JSON_TEXT]:
         return [
             parse_json_line(0, line)[1]
             for line in batch.column(0).to_pylist()
             if line is not None and line.strip()
         ]
-    return batch.to_pylist()
+    return batch
 
 
-def _scorer(broadcast: Any, token: str) -> Any:
+def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
     """The ``mapInArrow`` function: the broadcast estimators (unpickled once per worker) over each Arrow batch."""
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -117,7 +119,7 @@ def _scorer(broadcast: Any, token: str) -> Any:
             _WORKER_ESTIMATORS[token] = estimators
         for batch in batches:
             json_text = batch.schema.names == [JSON_TEXT]  # JSON has no NaN: refused there, missing in Parquet
-            yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text)
+            yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text, similar=similar)
 
     return score
 

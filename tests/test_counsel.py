@@ -269,13 +269,11 @@ SHARED = {
 
 
 def test_two_defendants_return_two_ordered_estimates(http: httpx.Client) -> None:
-    body = {
-        "shared": SHARED,
-        "defendants": [
-            {"defendant": "甲", "role": "accessory", "truthful_confession": True},
-            {"defendant": "乙", "role": "principal", "truthful_confession": True},
-        ],
-    }
+    defendants: list[dict[str, Any]] = [
+        {"defendant": "甲", "role": "accessory", "truthful_confession": True},
+        {"defendant": "乙", "role": "principal", "truthful_confession": True},
+    ]
+    body = {"shared": SHARED, "defendants": defendants}
     r = http.post("/v1/criminal/codefendants", json=body)
     assert r.status_code == 200, r.text
     answer = r.json()
@@ -289,7 +287,7 @@ def test_two_defendants_return_two_ordered_estimates(http: httpx.Client) -> None
     assert answer["ordering"] == {"accessories_at_most_principals": True, "notes": []}
     assert [row["defendant"] for row in answer["table"]] == ["乙", "甲"], "principals first"
     # each defendant's estimate is the estimate of the shared facts with their own fields on top, n_defendants 2
-    for own, got in zip(body["defendants"], answer["defendants"], strict=True):
+    for own, got in zip(defendants, answer["defendants"], strict=True):
         alone = http.post("/v1/criminal/estimate", json={**SHARED, **own, "n_defendants": 2}).json()
         assert got["estimate"] == alone
 

@@ -344,7 +344,7 @@ class CriminalEstimator(_Estimator):
         """Every number of every case, shape (n,), rounded as answers show them (see module docstring)."""
         law = self.law_
         limit = law.probation_max_months
-        bands = prepared.criminal_bands
+        bands = prepared.cols.criminal_band  # columns: a batch made from cases or validated column by column
         c_est = self._custodial.estimate(prepared, threshold=limit)
         f_est = self._fine.estimate(prepared)
         p_prob = self._probation.proba(prepared)
@@ -352,8 +352,8 @@ class CriminalEstimator(_Estimator):
         p_prob = np.minimum(p_prob, c_est["p_le_threshold"])
         n = len(prepared)
         return {
-            "band": np.asarray([b.band.value for b in bands], dtype=object),
-            "band_certain": np.asarray([b.band_certain for b in bands], dtype=bool),
+            "band": bands.labels,
+            "band_certain": np.asarray(bands.certain, dtype=bool),
             "custodial_months_point": _round(c_est["point"], MONTHS_DIGITS),
             "custodial_months_low": _round(c_est["low"], MONTHS_DIGITS),
             "custodial_months_high": _round(c_est["high"], MONTHS_DIGITS),

@@ -3,13 +3,14 @@ fitted on them, ordered by severity where the law orders the groups."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from crepes import ConformalPredictiveSystem
 from numpy.typing import NDArray
+
+from features.model import conformal
 
 MIN_BIN_RESIDUALS = 12  # a Mondrian bin with fewer calibration residuals is merged with the next smallest
 UNSEEN_BIN = "*"  # calibration_groups' entry for labels met only at prediction time
@@ -98,10 +99,14 @@ class Calibrator:
         return [self.systems_[k] for k in sorted(keys) if k in self.systems_]
 
     def _by_label(self, labels: NDArray[Any]) -> dict[str, NDArray[np.int_]]:
-        out: dict[str, list[int]] = {}
-        for i, label in enumerate(labels):
-            out.setdefault(str(label), []).append(i)
-        return {k: np.asarray(v, dtype=int) for k, v in out.items()}
+        import pandas as pd
+
+        if not len(labels):
+            return {}
+        codes, names = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {str(name): order[bounds[k] : bounds[k + 1]] for k, name in enumerate(names)}
 
     def interval(
         self, z_hat: NDArray[np.float64], labels: NDArray[Any], level: float
@@ -110,14 +115,9 @@ class Calibrator:
         low, high = np.empty(len(z_hat)), np.empty(len(z_hat))
         for label, idx in self._by_label(np.asarray(labels, dtype=object)).items():
             z = z_hat[idx]
-            lows = [
-                np.asarray(c.predict(z, lower_percentiles=alpha, smoothing=False), dtype=float).reshape(-1)
-                for c in self._systems_for(label, "higher")
-            ]
-            highs = [
-                np.asarray(c.predict(z, higher_percentiles=100 - alpha, smoothing=False), dtype=float).reshape(-1)
-                for c in self._systems_for(label, "lower")
-            ]
+            # crepes' percentiles, computed for the whole group at once (features.model.conformal)
+            lows = [conformal.lower_percentile(c, z, alpha) for c in self._systems_for(label, "higher")]
+            highs = [conformal.higher_percentile(c, z, 100 - alpha) for c in self._systems_for(label, "lower")]
             low[idx] = np.min(lows, axis=0)
             high[idx] = np.max(highs, axis=0)
         return low, high
@@ -125,10 +125,7 @@ class Calibrator:
     def cdf(self, z_hat: NDArray[np.float64], labels: NDArray[Any], y: float) -> NDArray[np.float64]:
         out = np.empty(len(z_hat))
         for label, idx in self._by_label(np.asarray(labels, dtype=object)).items():
-            ps = [
-                np.asarray(c.predict(z_hat[idx], y=y, smoothing=False), dtype=float).reshape(-1)
-                for c in self._systems_for(label, "lower")
-            ]
+            ps = [conformal.cdf(c, z_hat[idx], y) for c in self._systems_for(label, "lower")]
             out[idx] = np.min(ps, axis=0)
         return np.clip(out, 0.0, 1.0)
 
@@ -141,10 +138,5 @@ class Calibrator:
         out = np.empty(len(z_hat))
         for label, idx in self._by_label(np.asarray(labels, dtype=object)).items():
             cps = self.systems_[self._group(label)]
-            cpds = cps.predict(z_hat[idx], return_cpds=True, smoothing=False)
-            for j, row in zip(idx, np.atleast_2d(np.asarray(cpds, dtype=float)), strict=True):
-                values = np.sort(row.reshape(-1))
-                n = len(values)
-                k = math.ceil(q[j] * (n + 1)) if higher else math.floor(q[j] * (n + 1))
-                out[j] = -math.inf if k < 1 else (math.inf if k > n else values[k - 1])
+            out[idx] = conformal.quantile(cps, z_hat[idx], np.asarray(q, dtype=float)[idx], higher)
         return out

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -36,18 +37,15 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.model_selection import GroupKFold, KFold
 
-from features.law.guideline import (
-    baseline_award_yuan,
-    baseline_custodial_months,
-    baseline_fine_yuan,
-    baseline_probation_probability,
-)
+from features.law.columnar import NOT_STATED, CaseFacts
 from features.law.schema import CivilCase, CriminalCase
-from features.law.statutory import BandResult
+from features.law.table import LawTable
 from features.law.vocab import Band
-from features.model.adjust import STATES, AdjustmentLayer, circumstance_matrix
+from features.model import baselines
+from features.model.adjust import STATES, AdjustmentLayer
 from features.model.calibration import UNSEEN_BIN, Calibrator, calibration_groups, group_of
 from features.model.cases import CaseInput, CaseModel
+from features.model.columns import SEGMENTS, award_segment_codes, award_segments
 from features.model.featurize import (
     CIRCUMSTANCE_FEATURES,
     MONOTONE_INCREASING,
@@ -89,6 +87,45 @@ def award_segment(case: CaseModel) -> str:
         if case.claim_type == "data_unfair_competition":
             return "data_competition"
     return "individual"
+
+
+def factorize(labels: NDArray[Any]) -> tuple[NDArray[np.int64], list[str]]:
+    """Each row's index into the distinct labels (as text), and those labels (pandas' hash-based factorize)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Mondrian labels as codes into ``names`` (the bands, or the kinds of suit): shape (n,)."""
+
+    codes: NDArray[np.int64]
+    names: tuple[str, ...]
+
+    @staticmethod
+    def of(labels: NDArray[Any] | Bins) -> Bins:
+        if isinstance(labels, Bins):
+            return labels
+        codes, names = factorize(labels)
+        return Bins(codes, tuple(names))
+
+    @property
+    def labels(self) -> NDArray[np.object_]:
+        return np.asarray(np.asarray(self.names, dtype=object)[self.codes], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _by_unique(labels: NDArray[Any] | Bins, compute: Any) -> NDArray[np.float64]:
+    """``compute(label)`` of each row, computed once per distinct label (shape (n,))."""
+    bins = Bins.of(labels)
+    if not len(bins):
+        return np.empty(0)
+    values = np.asarray([compute(name) for name in bins.names], dtype=float)
+    return np.asarray(values[bins.codes], dtype=float)
 
 
 def smoothed_rates(labels: Sequence[str], positive: NDArray[np.bool_]) -> tuple[dict[str, float], float]:
@@ -169,58 +206,57 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     def _hurdle(self) -> bool:
         return self.target == "awarded_total_yuan"
 
-    def _bins(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[Any]:
+    def _bins(self, prepared: Prepared | Sequence[CaseModel], bands: Sequence[Any] | None = None) -> NDArray[Any]:
         """Mondrian labels: the band (criminal targets) or the kind of suit (awards). The residuals of fines are
         pooled ("all"): by band their intervals widened by 15% at no gain in coverage (3 x 5-fold grouped CV on the
-        seed data); the band-quantile baseline keeps its band's fines."""
+        seed data); the band-quantile baseline keeps its band's fines. Takes a prepared batch (or, as before, its
+        cases and their bands)."""
+        if not isinstance(prepared, Prepared):
+            cases = list(prepared)
+            prepared = Prepared(cases, list(bands or []), np.zeros((len(cases), 0)))
+        return self._bin_codes(prepared).labels
+
+    def _bin_codes(self, prepared: Prepared) -> Bins:
+        """``_bins`` as codes (what the per-label computations of a whole batch read)."""
+        n = len(prepared)
         if self.target == "fine_yuan" and self.family != "band_quantile":
-            return np.full(len(cases), "all", dtype=object)
+            return Bins(np.zeros(n, dtype=np.int64), ("all",))
         if self._criminal:
-            return np.asarray([b.band.value if b is not None else "none" for b in bands], dtype=object)
-        return np.asarray([award_segment(c) for c in cases], dtype=object)
+            return Bins(prepared.cols.criminal_band.level.astype(np.int64), BAND_ORDER)
+        return Bins(award_segment_codes(prepared.cols.facts), SEGMENTS)
 
-    def _labels(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[Any]:
-        """The labels the fitted calibration (or quantiles) answers by: ``_bins``, or one label when pooled."""
-        labels = self._bins(cases, bands)
-        if getattr(self, "calibration", "band") == "pooled" and self.quantiles_ is None:
-            return np.full(len(labels), "all", dtype=object)
-        return labels
+    def _legal_bounds(self, prepared: Prepared) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The legal range of each outcome: the band's custodial range (months, Criminal Law Art. 253-1); for
+        awards at most the claim (a court awards no more than is claimed); else [0, inf)."""
+        n = len(prepared)
+        if self.target == "custodial_months":
+            band = prepared.cols.criminal_band
+            return band.range_low.astype(float), band.range_high.astype(float)
+        if self._hurdle:
+            claimed = prepared.cols.facts.numbers["claimed_yuan"]
+            return np.zeros(n), np.where(np.isnan(claimed), np.inf, claimed)
+        return np.zeros(n), np.full(n, np.inf)
 
-    def _legal_bounds(
-        self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        low = np.zeros(len(cases))
-        high = np.full(len(cases), np.inf)
-        for i, (case, band) in enumerate(zip(cases, bands, strict=True)):
-            if self.target == "custodial_months" and band is not None:
-                low[i], high[i] = band.custodial_range_months
-            elif self._hurdle and isinstance(case, CivilCase) and case.claimed_yuan is not None:
-                high[i] = case.claimed_yuan  # a court awards no more than is claimed
-        return low, high
-
-    def _floor(self, low_legal: NDArray[np.float64], cases: Sequence[CaseModel]) -> NDArray[np.float64]:
-        """How low an interval may reach: the band's minimum, or below it where Art. 63 mitigation may apply."""
+    def _floor(self, low_legal: NDArray[np.float64], prepared: Prepared) -> NDArray[np.float64]:
+        """How low an interval may reach (months): the band's minimum, or below it where Art. 63 mitigation may
+        apply (``floor="always"``: every case; ``"facts"``: only where :func:`_mitigation_possible`)."""
         if self.target != "custodial_months":
             return low_legal
         mitigated = np.minimum(low_legal, MITIGATED_FLOOR_MONTHS)
         if getattr(self, "floor", "always") == "always":
             return mitigated
-        possible = np.asarray([_mitigation_possible(c) for c in cases], dtype=bool)
-        return np.where(possible, mitigated, low_legal)
+        return np.where(_mitigation_possible(prepared.cols.facts), mitigated, low_legal)
 
-    def _baseline(self, cases: Sequence[CaseModel], bands: Sequence[BandResult | None]) -> NDArray[np.float64]:
-        out = np.empty(len(cases))
-        for i, (case, band) in enumerate(zip(cases, bands, strict=True)):
-            if self.target == "custodial_months":
-                assert isinstance(case, CriminalCase) and band is not None
-                out[i] = baseline_custodial_months(case, band)
-            elif self.target == "fine_yuan":
-                assert isinstance(case, CriminalCase) and band is not None
-                out[i] = baseline_fine_yuan(case, band)
-            else:
-                assert isinstance(case, CivilCase)
-                out[i] = baseline_award_yuan(case)
-        return np.log1p(out)
+    def _baseline(self, prepared: Prepared) -> NDArray[np.float64]:
+        """The statutory baseline on log(1 + y) (``features.model.baselines``, under the featurizer's law table)."""
+        law = self.featurizer_.law_
+        if self.target == "custodial_months":
+            out = baselines.custodial_months(prepared.cols, law)
+        elif self.target == "fine_yuan":
+            out = baselines.fine_yuan(prepared.cols, law)
+        else:
+            out = baselines.award_yuan(prepared.cols, law)
+        return np.asarray(np.log1p(out), dtype=float)
 
     def _base_columns(self) -> NDArray[np.int_]:
         """Columns the learned base sees: for criminal targets every feature but the circumstances."""
@@ -239,20 +275,19 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.featurizer_ = _fitted_featurizer(self.featurizer, TARGET_KIND[self.target])
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
         prepared = self.prepare(X)
-        cases, bands = prepared.cases, prepared.bands
         y_arr = np.asarray(y, dtype=float)
         if np.any(~np.isfinite(y_arr)) or np.any(y_arr < 0):
             raise ValueError(f"{self.target}: targets must be finite and >= 0")
-        self.n_train_ = len(cases)
+        self.n_train_ = len(prepared)
         self.pooled_median_ = float(np.median(y_arr)) if len(y_arr) else 0.0
-        labels = self._bins(cases, bands)
+        labels = self._bins(prepared)
         self.model_: Any = None
         self.forest_tables_: ForestTables | None = None
         self.adjust_: AdjustmentLayer | None = None
         self.quantiles_: dict[str, NDArray[np.float64]] | None = None
         self.rates_: dict[str, float] = {}
         self.pooled_rate_ = 1.0
-        keep = np.ones(len(cases), dtype=bool)
+        keep = np.ones(len(prepared), dtype=bool)
         if self._hurdle:  # whether anything is awarded, by kind of suit; the amount on the awards made
             positive = y_arr > 0
             self.rates_, self.pooled_rate_ = smoothed_rates(labels.tolist(), positive)
@@ -264,11 +299,8 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         if self.family == "band_quantile":
             self._fit_quantiles(sub_labels, y_arr[keep])
             return self
-        if self.family == "baseline":
-            oof = self._baseline(sub.cases, sub.bands)
-        else:
-            oof = self._fit_learned(sub, z, sub_groups)
-        if self.calibration == "pooled":
+        oof = self._baseline(sub) if self.family == "baseline" else self._fit_learned(sub, z, sub_groups)
+        if self.calibration == "pooled":  # one set of residuals for every band (the intervals experiment)
             sub_labels = np.full(len(sub_labels), "all", dtype=object)
         self.calibrator_ = Calibrator(z - oof, sub_labels, order=BAND_ORDER if self._criminal else None)
         self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof))) if len(z) else float("nan")
@@ -308,7 +340,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         learner = self._learner(names)
         effect = np.zeros(len(z))
         if self._criminal:
-            C = circumstance_matrix(prepared.cases, prepared.criminal_bands)  # type: ignore[arg-type]
+            C = prepared.cols.criminal_circumstances
             self.adjust_ = AdjustmentLayer(self.featurizer_.law_)
             base_oof = self._cross_fit(learner, x, z, groups)
             self.adjust_.fit(C, z - base_oof)
@@ -324,26 +356,29 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         if self.forest_tables_ is not None:
             return self.forest_tables_.predict(x)
         if self.family == "ridge":
-            # scaler + linear model in numpy: identical numbers without sklearn's per-call input checks (~0.3 ms)
+            # scaler + linear model in numpy without sklearn's per-call input checks (~0.3 ms); the dot product is
+            # a row-wise sum, so a case gets the same number alone or in a batch of any size (BLAS kernels sum a
+            # row differently by its position in the batch)
             scaler, linear = self.model_[0], self.model_[-1]
-            return np.asarray(((x - scaler.mean_) / scaler.scale_) @ linear.coef_ + linear.intercept_, dtype=float)
+            standardized = (x - scaler.mean_) / scaler.scale_
+            return np.asarray((standardized * linear.coef_).sum(axis=1) + linear.intercept_, dtype=float)
         return np.asarray(self.model_.predict(x), dtype=float)
 
     def _effect(self, prepared: Prepared) -> NDArray[np.float64]:
         if self.adjust_ is None:
             return np.zeros(len(prepared))
-        return self.adjust_.effect(circumstance_matrix(prepared.cases, prepared.criminal_bands))  # type: ignore[arg-type]
+        return self.adjust_.effect(prepared.cols.criminal_circumstances)
 
     def _raw(self, prepared: Prepared) -> NDArray[np.float64]:
         """The point on log(1 + y), before the legal range (baseline and learned families)."""
         if self.model_ is None:
-            return self._baseline(prepared.cases, prepared.bands)
+            return self._baseline(prepared)
         return self._base(prepared.feats) + self._effect(prepared)
 
-    def _positive_rate(self, labels: NDArray[Any]) -> NDArray[np.float64]:
+    def _positive_rate(self, labels: NDArray[Any] | Bins) -> NDArray[np.float64]:
         if not self._hurdle:
             return np.ones(len(labels))
-        return np.asarray([self.rates_.get(str(k), self.pooled_rate_) for k in labels], dtype=float)
+        return _by_unique(labels, lambda k: self.rates_.get(k, self.pooled_rate_))
 
     def _quantile_groups(self, label: Any, towards: str) -> list[NDArray[np.float64]]:
         """band_quantile: the outcome values of a label's group and, for criminal bands, of every less severe
@@ -364,38 +399,53 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             return [values(b) for b in BAND_ORDER[: rank + 1]]
         return [values(b) for b in BAND_ORDER[rank:]]
 
-    def _quantile_values(self, labels: NDArray[Any], q: NDArray[np.float64], higher: bool) -> NDArray[np.float64]:
+    def _quantile_values(
+        self, labels: NDArray[Any] | Bins, q: NDArray[np.float64], higher: bool
+    ) -> NDArray[np.float64]:
         """band_quantile: the q-th empirical quantile of each row's band (natural units); an upper or middle
         quantile is the largest over its band and the less severe ones, a lower one the smallest over its band and
-        the more severe ones."""
-        out = np.empty(len(labels))
-        for i, (label, qi) in enumerate(zip(labels, q, strict=True)):
+        the more severe ones. Computed once per distinct (band, q)."""
+
+        def one(label: str, qi: float) -> float:
             qs = [
                 float(np.quantile(v, min(max(qi, 0.0), 1.0), method="inverted_cdf")) if len(v) else 0.0
                 for v in self._quantile_groups(label, "lower" if higher else "higher")
             ]
-            out[i] = max(qs) if higher else min(qs)
-        return out
+            return max(qs) if higher else min(qs)
 
-    def _empirical_cdf(self, labels: NDArray[Any], y: float) -> NDArray[np.float64]:
-        """band_quantile: P(Y <= y) of each row's band, never above that of a less severe band."""
         out = np.empty(len(labels))
-        for i, label in enumerate(labels):
+        if not len(labels):
+            return out
+        bins = Bins.of(labels)
+        by_name, names = bins.codes, bins.names
+        by_q, qs = factorize(np.asarray(q, dtype=float))
+        q_values = [float(x) for x in qs]
+        by_pair, pairs = factorize(by_name * len(q_values) + by_q)
+        values = np.asarray(
+            [one(names[int(p) // len(q_values)], q_values[int(p) % len(q_values)]) for p in pairs], dtype=float
+        )
+        return np.asarray(values[by_pair], dtype=float)
+
+    def _empirical_cdf(self, labels: NDArray[Any] | Bins, y: float) -> NDArray[np.float64]:
+        """band_quantile: P(Y <= y) of each row's band, never above that of a less severe band."""
+
+        def one(label: str) -> float:
             ps = [float(np.mean(v <= y + 1e-9)) if len(v) else 1.0 for v in self._quantile_groups(label, "lower")]
-            out[i] = min(ps)
-        return out
+            return min(ps)
+
+        return _by_unique(labels, one)
 
     def _distribution_quantile(
         self,
         prepared: Prepared,
-        labels: NDArray[Any],
+        labels: Bins,
         z_hat: NDArray[np.float64] | None,
         q: NDArray[np.float64],
         higher: bool,
     ) -> NDArray[np.float64]:
         """The q-th quantile (natural units) of each case's predictive distribution: for awards the mixture of
         "nothing awarded" (probability 1 - rate of its kind of suit) and the distribution of the amount."""
-        rate = self._positive_rate(self._bins(prepared.cases, prepared.bands))
+        rate = self._positive_rate(labels)
         zero = 1.0 - rate
         inner = np.clip((q - zero) / np.maximum(rate, 1e-12), 0.0, 1.0)
         if self.quantiles_ is not None:
@@ -403,23 +453,23 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         else:
             assert z_hat is not None
             values = np.expm1(
-                np.clip(self.calibrator_.quantile(z_hat, labels, inner, higher), -EXP_LIMIT, EXP_LIMIT)
+                np.clip(self.calibrator_.quantile(z_hat, labels.labels, inner, higher), -EXP_LIMIT, EXP_LIMIT)
             )
         return np.where(q <= zero, 0.0, values)
 
     def estimate(self, prepared: Prepared, threshold: float | None = None) -> dict[str, NDArray[np.float64]]:
         """Point, interval and (optionally) P(y <= threshold) of a prepared batch; natural units, shape (n,)."""
-        cases, bands = prepared.cases, prepared.bands
         n = len(prepared)
-        labels = self._labels(cases, bands)
-        low_legal, high_legal = self._legal_bounds(cases, bands)
-        floor = self._floor(low_legal, cases)
+        bins = self._bin_codes(prepared)
+        labels = bins.labels
+        low_legal, high_legal = self._legal_bounds(prepared)
+        floor = self._floor(low_legal, prepared)
         alpha = (1 - self.level) / 2
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
         if self._hurdle or self.quantiles_ is not None:
-            median = self._distribution_quantile(prepared, labels, z_hat, np.full(n, 0.5), higher=True)
-            lo = self._distribution_quantile(prepared, labels, z_hat, np.full(n, alpha), higher=False)
-            hi = self._distribution_quantile(prepared, labels, z_hat, np.full(n, 1 - alpha), higher=True)
+            median = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 0.5), higher=True)
+            lo = self._distribution_quantile(prepared, bins, z_hat, np.full(n, alpha), higher=False)
+            hi = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 1 - alpha), higher=True)
             point_raw = median
         else:
             assert z_hat is not None
@@ -433,24 +483,24 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         out = {"point": point, "low": low, "high": high}
         if threshold is not None:
             if self.quantiles_ is not None:
-                p = self._empirical_cdf(labels, threshold)
+                p = self._empirical_cdf(bins, threshold)
             else:
                 assert z_hat is not None
                 p = self.calibrator_.cdf(z_hat, labels, math.log1p(threshold))
             p = np.where(high_legal <= threshold, 1.0, np.where(floor > threshold, 0.0, p))
             out["p_le_threshold"] = np.clip(p, 0.0, 1.0)
         if self._hurdle:
-            out["p_positive"] = self._positive_rate(self._bins(cases, bands))
+            out["p_positive"] = self._positive_rate(bins)
         return out
 
     def cdf(self, prepared: Prepared, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(outcome <= values[i]) for each case of a prepared batch (natural units), within the legal range."""
-        labels = self._labels(prepared.cases, prepared.bands)
-        low_legal, high_legal = self._legal_bounds(prepared.cases, prepared.bands)
-        floor = self._floor(low_legal, prepared.cases)
+        labels = self._bins(prepared)
+        low_legal, high_legal = self._legal_bounds(prepared)
+        floor = self._floor(low_legal, prepared)
         out = np.empty(len(prepared))
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
-        rate = self._positive_rate(self._bins(prepared.cases, prepared.bands))
+        rate = self._positive_rate(labels)
         for i, v in enumerate(values):
             if v >= high_legal[i]:
                 out[i] = 1.0
@@ -493,10 +543,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     def _group_drivers(self, prepared: Prepared) -> list[list[dict[str, Any]]]:
         """The one reason of a baseline's estimate: the case's band (criminal) or kind of suit (civil), as the
         estimate (circumstances aside, within the legal range) minus the median outcome of all training cases."""
-        labels = self._bins(prepared.cases, prepared.bands)
+        labels = self._bins(prepared)
         if self._criminal:
             reason = reason_of("band_level")
-            estimate = self.estimate(_without_circumstances(prepared))["point"]
+            estimate = self.estimate(_without_circumstances(prepared, self.featurizer_.law_))["point"]
         else:
             reason = reason_of("public_interest")
             estimate = self.estimate(prepared)["point"]
@@ -530,7 +580,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         reasons = [reason_of(n) for n in names]
         keys = sorted({r.key for r in reasons})
         labels = {r.key: r.label for r in reasons}
-        low_legal, high_legal = self._legal_bounds(prepared.cases, prepared.bands)
+        low_legal, high_legal = self._legal_bounds(prepared)
         x = prepared.feats[:, self.base_columns_]
         out: list[list[dict[str, Any]]] = []
         for i in range(len(prepared)):
@@ -598,7 +648,7 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         y_arr = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(y_arr.mean()) if len(y_arr) else 0.0
-        bands = [b.band.value for b in prepared.criminal_bands]
+        bands = prepared.cols.criminal_band.labels.tolist()
         self.rates_, _ = smoothed_rates(bands, y_arr.astype(bool))
         self.model_: Any = None
         if self.family in ("base_rate", "baseline") or len(set(y_arr)) < 2:
@@ -656,7 +706,9 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
             if not hasattr(calibrator, "a_") or not hasattr(pipeline, "__len__") or len(pipeline) != 2:
                 return None
             scaler, logistic = pipeline[0], pipeline[-1]
-            decision = ((feats - scaler.mean_) / scaler.scale_) @ logistic.coef_[0] + logistic.intercept_[0]
+            # a row-wise sum, not BLAS: the same number for a case alone or in a batch of any size
+            decision = (((feats - scaler.mean_) / scaler.scale_) * logistic.coef_[0]).sum(axis=1)
+            decision = decision + logistic.intercept_[0]
             total += 1.0 / (1.0 + np.exp(calibrator.a_ * decision + calibrator.b_))
         return total / len(calibrated)
 
@@ -668,31 +720,26 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
     def base_rates(self, prepared: Prepared) -> NDArray[np.float64]:
         """The base rate of probation among past defendants of each case's band (partially pooled), never above that
         of a less severe band (a more severe band never makes probation likelier: the law's direction)."""
-        out = []
-        for b in prepared.criminal_bands:
-            rank = BAND_ORDER.index(b.band.value)
-            out.append(min(self.rates_.get(lab, self.prior_) for lab in BAND_ORDER[: rank + 1]))
-        return np.asarray(out, dtype=float)
+        return _by_unique(
+            Bins(prepared.cols.criminal_band.level.astype(np.int64), BAND_ORDER),
+            lambda band: min(
+                self.rates_.get(lab, self.prior_) for lab in BAND_ORDER[: BAND_ORDER.index(band) + 1]
+            ),
+        )
 
     def proba(
         self, prepared: Prepared, custodial_months: NDArray[np.float64] | None = None
     ) -> NDArray[np.float64]:
         """P(probation) per case of an all-criminal prepared batch, shape (n,)."""
-        bands = prepared.criminal_bands
-        cases = [c for c in prepared.cases if isinstance(c, CriminalCase)]
+        band = prepared.cols.criminal_band
+        law = self.featurizer_.law_
         if self.family == "baseline":
             points = (
-                custodial_months
+                np.asarray(custodial_months, dtype=float)
                 if custodial_months is not None
-                else np.array([baseline_custodial_months(c, b) for c, b in zip(cases, bands, strict=True)])
+                else baselines.custodial_months(prepared.cols, law)
             )
-            p = np.array(
-                [
-                    baseline_probation_probability(c, b, float(m))
-                    for c, b, m in zip(cases, bands, points, strict=True)
-                ],
-                dtype=float,
-            ).reshape(-1)
+            p = baselines.probation_probability(prepared.cols, points, law)
         elif self.model_ is None:
             p = self.base_rates(prepared)
         else:
@@ -702,9 +749,9 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
                 if fast is not None
                 else np.asarray(self.model_.predict_proba(prepared.feats)[:, 1], dtype=float)
             )
-        forbidden = np.array([not b.probation_possible for b in bands], dtype=bool).reshape(-1)
+        forbidden = ~band.probation_possible
         if custodial_months is not None:
-            forbidden |= np.asarray(custodial_months) > self.featurizer_.law_.probation_max_months
+            forbidden = forbidden | (np.asarray(custodial_months) > law.probation_max_months)
         return np.where(forbidden, 0.0, p)
 
     def predict_proba(self, X: CaseInput) -> NDArray[np.float64]:
@@ -734,34 +781,34 @@ class OrderRate(BaseEstimator):
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
         prepared = self.prepare(X)
         self.rates_, self.base_rate_ = smoothed_rates(
-            [award_segment(c) for c in prepared.cases], np.asarray(y, dtype=bool)
+            award_segments(prepared.cols.facts).tolist(), np.asarray(y, dtype=bool)
         )
         return self
 
     def proba(self, prepared: Prepared) -> NDArray[np.float64]:
-        return np.asarray(
-            [self.rates_.get(award_segment(c), self.base_rate_) for c in prepared.cases], dtype=float
-        )
+        bins = Bins(award_segment_codes(prepared.cols.facts), SEGMENTS)
+        return _by_unique(bins, lambda k: self.rates_.get(k, self.base_rate_))
 
 
-def _mitigation_possible(case: CaseModel) -> bool:
+def _mitigation_possible(facts: CaseFacts) -> NDArray[np.bool_]:
     """Whether the recorded facts leave room for mitigation below the band's minimum (Criminal Law Art. 63 with
-    Arts. 23, 27, 67): surrender, an accessory role or an attempt stated or not stated (unknown is not false).
-    Circumstances the schema does not record (meritorious service, Art. 68; a minor, Art. 17) are assumed absent:
-    that is the assumption ``floor="facts"`` makes, and the intervals experiment measures what it costs."""
-    if not isinstance(case, CriminalCase):
-        return False
-    return case.surrender is not False or case.role in (None, "accessory") or case.attempt is not False
+    Arts. 23, 27, 67), per row: surrender, an accessory role or an attempt stated or not stated (unknown is not
+    false). Circumstances the schema does not record (meritorious service, Art. 68; a minor, Art. 17) are assumed
+    absent: that is the assumption ``floor="facts"`` makes, and the intervals experiment measures what it costs."""
+    not_absent = [facts.flags[name] != 0 for name in ("surrender", "attempt")]
+    role = facts.codes["role"]
+    role_open = (role == NOT_STATED) | facts.code_is("role", "accessory")
+    return np.asarray(not_absent[0] | not_absent[1] | role_open, dtype=bool)
 
 
-def _without_circumstances(prepared: Prepared) -> Prepared:
+def _without_circumstances(prepared: Prepared, law: LawTable) -> Prepared:
     """The batch with every sentencing circumstance stated absent (the base a baseline's band driver is read from)."""
 
     absent: dict[str, Any] = {}
     for _stated, _unknown, no in STATES.values():
         absent.update(no)
     cases = [c.model_copy(update=absent) if isinstance(c, CriminalCase) else c for c in prepared.cases]
-    return Prepared(cases, list(prepared.bands), prepared.feats)
+    return Prepared(cases, list(prepared.bands), prepared.feats, prepared.cols.without_circumstances(law))
 
 
 def _fitted_featurizer(featurizer: CaseFeaturizer | None, kind: Literal["criminal", "civil"]) -> CaseFeaturizer:

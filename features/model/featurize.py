@@ -1,8 +1,11 @@
 """Hand-coded features: a scikit-learn transformer from cases to a numeric table.
 
-Input: cases as pydantic models, dicts or a DataFrame of case rows (see ``features.model.cases``).
+Input: cases as pydantic models, dicts or a DataFrame of case rows (see ``features.model.cases``), or the columns of
+a batch (:class:`features.model.columns.BatchColumns`, what batch scoring validates column by column).
 Output: ``numpy.ndarray`` of shape (n_cases, n_features), float64, no NaN (missing facts are 0 with a
-``*_missing`` flag), deterministic. Units: ``log_*`` are natural logs of (1 + value) with value in pieces of
+``*_missing`` flag), deterministic. ``criminal_features`` / ``civil_features`` state the features of one case;
+the featurizer computes the same numbers for a whole batch from its columns (``feature_columns``), for cases and for
+columnar batches alike. Units: ``log_*`` are natural logs of (1 + value) with value in pieces of
 information (records) or yuan; ``*_multiple`` are multiples of the applicable Interp. 2017 threshold;
 ``range_*_months`` are the legal custodial range in months; ``year`` is offset from 2017 (the Interpretation).
 """
@@ -21,10 +24,12 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from features.law.columnar import CODE_FIELDS, DATA_TYPES
 from features.law.schema import CivilCase, CriminalCase
 from features.law.statutory import BandResult, LawTable, load_law_table, statutory_band
-from features.law.vocab import Band, Conduct, DataType
+from features.law.vocab import Band, ClaimType, Conduct, DataType, DefendantType, PlaintiffType
 from features.model.cases import CaseInput, CaseModel, as_cases
+from features.model.columns import BatchColumns, columns_of_cases, ternary
 
 Kind = Literal["criminal", "civil"]
 
@@ -189,28 +194,135 @@ def civil_features(case: CivilCase, law: LawTable | None = None) -> dict[str, fl
 
 @dataclass(frozen=True)
 class Prepared:
-    """A batch of validated cases made ready for the models once: the statutory band of each criminal case (None
-    for civil ones) under one law table, and the feature matrix, shape (n_cases, n_features), float64."""
+    """A batch of validated cases made ready for the models once: the feature matrix, shape (n_cases, n_features),
+    float64, and the batch's columns (facts, statutory bands of criminal cases, circumstances: what every model
+    reads, :class:`features.model.columns.BatchColumns`). ``cases`` and ``bands`` (the per-case
+    :class:`BandResult`, None for civil cases) are there when the batch was made from case objects (the answer's
+    texts need them); a columnar batch (batch scoring) has neither."""
 
     cases: list[CaseModel]
     bands: list[BandResult | None]
     feats: NDArray[np.float64]
+    columns: BatchColumns | None = None
+
+    def __post_init__(self) -> None:
+        if self.columns is None:  # made from cases by a caller that did not build the columns
+            object.__setattr__(self, "columns", columns_of_cases(self.cases, self.bands, load_law_table()))
+
+    @property
+    def cols(self) -> BatchColumns:
+        assert self.columns is not None
+        return self.columns
 
     def __len__(self) -> int:
-        return len(self.cases)
+        return int(self.feats.shape[0])
 
     def take(self, idx: Sequence[int] | NDArray[np.int_]) -> Prepared:
         """The rows at ``idx``, in that order."""
         rows = [int(i) for i in idx]
-        return Prepared([self.cases[i] for i in rows], [self.bands[i] for i in rows], self.feats[rows])
+        cases = [self.cases[i] for i in rows] if self.cases else []
+        bands = [self.bands[i] for i in rows] if self.bands else []
+        return Prepared(cases, bands, self.feats[rows], self.cols.take(rows))
 
     @property
     def criminal_bands(self) -> list[BandResult]:
-        """The bands of an all-criminal batch (raises if a civil case is in it)."""
+        """The per-case bands of an all-criminal batch made from cases (raises if a civil case is in it, or for a
+        columnar batch: read ``cols.band``)."""
+        if len(self.bands) != len(self):
+            raise TypeError("a columnar batch has no per-case bands: read prepared.cols.band")
         out = [b for b in self.bands if b is not None]
         if len(out) != len(self.bands):
             raise TypeError("a criminal model got a civil case")
         return out
+
+
+def feature_columns(kind: Kind, cols: BatchColumns, law: LawTable) -> dict[str, NDArray[np.float64]]:
+    """Every feature of ``criminal_features`` / ``civil_features`` for a whole batch, by name, shape (n,)."""
+    facts = cols.facts
+    numbers = facts.numbers
+    n = len(cols)
+
+    def log1p(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        positive = ~np.isnan(x) & (np.nan_to_num(x) > 0)
+        return np.where(positive, np.log1p(np.where(positive, x, 0.0)), 0.0)
+
+    def flag(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        return np.asarray(mask, dtype=float)
+
+    categories = {c.name: np.zeros(n, dtype=bool) for c in law.categories}
+    for data_type in DATA_TYPES:
+        categories[law.category_of(data_type).name] |= facts.has_type(data_type)
+    profit = numbers["illegal_profit_yuan"]
+    gains = np.where(np.isnan(profit), numbers["sales_yuan"], profit)
+    year = numbers["year"]
+    f: dict[str, NDArray[np.float64]] = {
+        "log_records": log1p(numbers["records_total"]),
+        "records_missing": flag(np.isnan(numbers["records_total"])),
+        "log_gains": log1p(gains),
+        "gains_missing": flag(np.isnan(gains)),
+        "cat_A": flag(categories.get("A", np.zeros(n, dtype=bool))),
+        "cat_B": flag(categories.get("B", np.zeros(n, dtype=bool))),
+        "cat_C": flag(categories.get("C", np.zeros(n, dtype=bool))),
+        "n_data_types": facts.n_data_types.astype(float),
+        "minor_info": flag(facts.has_type(DataType.minor_info)),
+        "biometric": flag(facts.has_type(DataType.biometric)),
+        "insider": ternary(facts.flags["insider"]),
+        "downstream_fraud": flag(facts.code_is("downstream_use", "fraud")),
+        "year": np.where(np.isnan(year), DEFAULT_YEAR, year) - law.interpretation_in_force.year,
+        "year_missing": flag(np.isnan(year)),
+    }
+    for v in VICTIMS:
+        f[f"victim_{v}"] = flag(facts.code_is("victim_category", v))
+    for c in CONDUCTS:
+        f[f"conduct_{c}"] = flag(facts.has_conduct(Conduct(c)))
+    if kind == "criminal":
+        band = cols.criminal_band
+        role = facts.codes["role"]
+        f.update(
+            {
+                "log_records_multiple_low": log1p(np.nan_to_num(band.records_multiple_low)),
+                "log_records_multiple_high": log1p(np.nan_to_num(band.records_multiple_high)),
+                "log_gains_multiple": log1p(band.gains_multiple),
+                "band_level": band.level.astype(float),
+                "band_certain": flag(band.certain),
+                "band_determined": flag(band.determined),
+                "band_upper_especially": flag(band.upper_especially),
+                "range_low_months": band.range_low.astype(float),
+                "range_high_months": band.range_high.astype(float),
+                "n_rules": band.n_rules.astype(float),
+                "surrender": ternary(facts.flags["surrender"]),
+                "truthful_confession": ternary(facts.flags["truthful_confession"]),
+                "guilty_plea": ternary(facts.flags["guilty_plea"]),
+                "restitution": ternary(facts.flags["restitution"]),
+                "recidivist": ternary(facts.flags["recidivist"]),
+                "unit_crime": flag(facts.flag("unit_crime")),
+                "attempt": ternary(facts.flags["attempt"]),
+                "role_principal": flag(role == CODE_FIELDS["role"].index("principal")),
+                "role_accessory": flag(role == CODE_FIELDS["role"].index("accessory")),
+                "role_sole": flag(role == CODE_FIELDS["role"].index("sole")),
+                "log_n_defendants": log1p(numbers["n_defendants"]),
+                "n_defendants_missing": flag(np.isnan(numbers["n_defendants"])),
+                "n_other_charges": facts.n_other_charges.astype(float),
+            }
+        )
+        return f
+    claimed = numbers["claimed_yuan"]
+    f.update(
+        {
+            "public_interest": flag(facts.code_is("proceeding", "public_interest")),
+            "log_claimed": log1p(claimed),
+            "claimed_missing": flag(np.isnan(claimed)),
+            "second_instance": flag(facts.code_is("instance", "second")),
+        }
+    )
+    for prefix, field, vocabulary in (
+        ("plaintiff", "plaintiff_type", PlaintiffType),
+        ("defendant", "defendant_type", DefendantType),
+        ("claim", "claim_type", ClaimType),
+    ):
+        for choice in vocabulary:
+            f[f"{prefix}_{choice.value}"] = flag(facts.code_is(field, choice.value))
+    return f
 
 
 class CaseFeaturizer(TransformerMixin, BaseEstimator):
@@ -255,12 +367,40 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
 
     def prepare_cases(self, cases: Sequence[CaseModel]) -> Prepared:
         """Bands and features of already-validated cases."""
-        law = getattr(self, "law_", None) or load_law_table()
+        law = self._law()
+        self._check_kind(cases)
         bands: list[BandResult | None] = [
             statutory_band(c, law, contested=False) if isinstance(c, CriminalCase) else None for c in cases
         ]
-        crim = [b for b in bands if b is not None] if self.kind == "criminal" else None
-        return Prepared(list(cases), bands, self.transform_cases(cases, crim))
+        columns = columns_of_cases(cases, bands, law)
+        return Prepared(list(cases), bands, self.transform_columns(columns), columns)
+
+    def prepare_columns(self, columns: BatchColumns) -> Prepared:
+        """A columnar batch (no case objects) ready for the models: its features from its columns."""
+        if self.kind == "criminal" and columns.band is None:
+            raise TypeError("a criminal featurizer got a batch without bands")
+        return Prepared([], [], self.transform_columns(columns), columns)
+
+    def transform_columns(self, columns: BatchColumns) -> NDArray[np.float64]:
+        """The feature matrix of a batch's columns, shape (n, n_features), in ``feature_names_out_`` order."""
+        names = [str(n) for n in self.feature_names_out_]
+        out = np.empty((len(columns), len(names)), dtype=np.float64)
+        if not len(columns):
+            return out
+        values = feature_columns(self.kind, columns, self._law())
+        for j, name in enumerate(names):
+            out[:, j] = values[name]
+        return out
+
+    def _law(self) -> LawTable:
+        return getattr(self, "law_", None) or load_law_table()
+
+    def _check_kind(self, cases: Sequence[CaseModel]) -> None:
+        wrong = CivilCase if self.kind == "criminal" else CriminalCase
+        if any(isinstance(c, wrong) for c in cases):
+            raise TypeError(
+                f"a {self.kind} featurizer got a {'civil' if self.kind == 'criminal' else 'criminal'} case"
+            )
 
     def transform(self, X: CaseInput) -> NDArray[np.float64]:
         cases = as_cases(X, default_proceeding=self.kind)
@@ -269,22 +409,16 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
     def transform_cases(
         self, cases: Sequence[CaseModel], bands: Sequence[BandResult] | None = None
     ) -> NDArray[np.float64]:
-        """Fast path for already-validated cases (serving); ``bands`` may be passed to avoid recomputing."""
-        names = list(self.feature_names_out_)
-        out = np.zeros((len(cases), len(names)), dtype=np.float64)
-        for i, case in enumerate(cases):
-            if self.kind == "criminal":
-                if not isinstance(case, CriminalCase):
-                    raise TypeError("a criminal featurizer got a civil case")
-                law = getattr(self, "law_", None)
-                band = bands[i] if bands is not None else statutory_band(case, law, contested=False)
-                feats = criminal_features(case, band, law)
-            else:
-                if not isinstance(case, CivilCase):
-                    raise TypeError("a civil featurizer got a criminal case")
-                feats = civil_features(case, getattr(self, "law_", None))
-            out[i] = [feats[n] for n in names]
-        return out
+        """Features of already-validated cases; ``bands`` (criminal) may be passed to avoid recomputing them."""
+        self._check_kind(cases)
+        law = self._law()
+        if self.kind == "criminal":
+            results: list[BandResult | None] = (
+                list(bands) if bands is not None else [statutory_band(c, law, contested=False) for c in cases]  # type: ignore[arg-type]
+            )
+        else:
+            results = [None] * len(cases)
+        return self.transform_columns(columns_of_cases(cases, results, law))
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(self.feature_names_out_, dtype=object)
