@@ -42,6 +42,24 @@ def test_fast_probation_path_equals_calibrated_predict_proba(criminal: list[Crim
     np.testing.assert_allclose(fast, model.model_.predict_proba(feats)[:, 1], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("family", ["logistic", "lightgbm"])
+def test_probation_with_one_suspended_sentence_is_told_as_the_base_rate(
+    criminal: list[CriminalCase], family: str
+) -> None:
+    """A calibrated classifier needs each outcome twice (two calibration folds); a learning curve's small subset
+    can hold one suspended sentence: the model then answers the band's base rate and says so, as base_rate does."""
+    custodial = [c for c in criminal if c.custodial_months]
+    suspended = [c for c in custodial if c.probation_months]
+    subset = [c for c in custodial if not c.probation_months] + suspended[:1]
+    y = [int(bool(c.probation_months)) for c in subset]
+    assert sum(y) == 1
+    model = ProbationClassifier(family).fit(subset, y)
+    rates = ProbationClassifier("base_rate").fit(subset, y)
+    assert model.model_ is None and model.is_base_rate
+    prepared = model.prepare(subset)
+    np.testing.assert_array_equal(model.proba(prepared), rates.proba(prepared))
+
+
 def test_estimates_are_repeatable_and_inside_the_legal_range(criminal: list[CriminalCase]) -> None:
     model = OutcomeRegressor("custodial_months", "forest").fit(
         criminal, _months(criminal), groups=[c.group_id for c in criminal]

@@ -651,7 +651,10 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
         bands = prepared.cols.criminal_band.labels.tolist()
         self.rates_, _ = smoothed_rates(bands, y_arr.astype(bool))
         self.model_: Any = None
-        if self.family in ("base_rate", "baseline") or len(set(y_arr)) < 2:
+        minority = int(np.bincount(y_arr.astype(np.int64), minlength=2).min()) if len(y_arr) else 0
+        if self.family in ("base_rate", "baseline") or minority < 2:
+            # a calibrated model needs each outcome at least twice (two calibration folds); with fewer (a small
+            # subset of a learning curve) P(probation) is the band's base rate, as for the base_rate family
             return self
         from sklearn.calibration import CalibratedClassifierCV
 
@@ -687,11 +690,11 @@ class ProbationClassifier(ClassifierMixin, BaseEstimator):
             base = custom_learner(self.learner, self.params)
         else:
             raise ValueError(f"unknown probation family {self.family!r}")
-        cv = min(3, int(np.bincount(y_arr).min()))
+        cv = min(3, minority)
         # LightGBM is monotone in the circumstances by its constraints; a sigmoid calibration fitted on folds where
         # it ranks badly can invert that order, an isotonic one never does (it is non-decreasing)
         method = "isotonic" if self.family == "lightgbm" else "sigmoid"
-        self.model_ = CalibratedClassifierCV(base, method=method, cv=max(cv, 2)).fit(feats, y_arr)
+        self.model_ = CalibratedClassifierCV(base, method=method, cv=cv).fit(feats, y_arr)
         return self
 
     def _fast_logistic(self, feats: NDArray[np.float64]) -> NDArray[np.float64] | None:
