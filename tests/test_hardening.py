@@ -28,6 +28,7 @@ from servers import Server, app_env, free_port, register_again, registry_client,
 
 from features.store import CHAMPION_ALIAS, KINDS, registered_name
 from serving.schemas import CivilBatchResponse, CriminalBatchResponse, CriminalEstimate, ModelsResponse, Readiness
+from serving.settings import Settings
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ CIVIL = {
 }
 MARKER = "李小红-110101199204051234-MARKER"  # personal data that must never be echoed
 KEY = "fuzz-key-5d2c"
-FUZZ_EXAMPLES = 20  # per operation and phase: ~3,000 requests, ~20 s
+FUZZ_EXAMPLES = 10  # per operation and phase, over the 22 operations of docs/openapi.json
 FUZZ_SEED = 1
 # schemathesis checks left out, on purpose (the README says the same):
 # - negative_data_rejection: the case models take JSON the schema calls invalid by pydantic's lax mode (0/1 for
@@ -89,6 +90,7 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     ports = {name: free_port() for name in ("fuzz", "swap", "cache_http", "cache_sqlite", "closed")}
     started: list[Server] = []
     try:
+        t_live = time.monotonic()
         started.append(
             _start(
                 "fuzz",
@@ -100,6 +102,7 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         started.append(_start("swap", app_env(swap_home, EXPOSURE_RELOAD_INTERVAL_S="0.3"), logs, ports["swap"]))
         for server in started:
             server.wait()
+        live_start_s = time.monotonic() - t_live  # two servers on a live store: imports and model loading
         initial = _wait_ready(started[1])["versions"]
         cached = swap_home / "serving-cache"
         deadline = time.monotonic() + 30
@@ -130,6 +133,7 @@ def servers(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "swap_home": swap_home,
             "initial": initial,
             "cache_start_s": time.monotonic() - t0,
+            "live_start_s": live_start_s,
             "base": base,
         }
     finally:
@@ -159,7 +163,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(servers: dict[st
         "--continue-on-failure",
         "--no-color",
     ]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=server.log.parent)
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=server.log.parent)
     out = proc.stdout + proc.stderr
     counts = re.search(r"(\d+) generated, (\d+) passed", out)
     assert proc.returncode == 0 and counts is not None, out[-6000:]
@@ -216,7 +220,12 @@ def test_tracking_store_unreachable_at_start_serves_the_cached_champions(
     servers: dict[str, Any], name: str
 ) -> None:
     server: Server = servers[name]
-    assert servers["cache_start_s"] < 45, "start-up with a dead store is bounded in time"
+    # bounded by the registry settings (one call's timeout, its retries; serving/settings.py), not by MLflow's
+    # defaults (120 s a call, 7 retries with back-off: many minutes): two servers on a dead store take at most
+    # what two take on a live one plus each waiting out its calls to the store
+    fields = Settings.model_fields  # the servers run with the defaults
+    waits = 2 * fields["registry_timeout_s"].default * (fields["registry_max_retries"].default + 1)
+    assert servers["cache_start_s"] < servers["live_start_s"] + waits, "start-up with a dead store is bounded"
     ready = Readiness.model_validate(_wait_ready(server, timeout=30))
     assert ready.ready and ready.source == "cache" and ready.versions == servers["initial"]
     assert (
