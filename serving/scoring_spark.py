@@ -106,17 +106,26 @@ def _rows_of(batch: pa.RecordBatch) -> pa.RecordBatch | list[Any]:
     return batch
 
 
+def worker_estimators(broadcast: Any, token: str) -> dict[str, Any]:
+    """The job's estimators in this Python worker: unpickled from the broadcast on the worker's first task, then
+    kept for its life (Spark reuses workers across tasks). A module-level function, so that the ``mapInArrow``
+    closure reaches this module's cache on the worker: a dict referenced by the closure itself would be pickled
+    with it, and every task would unpickle the estimators again."""
+    estimators = _WORKER_ESTIMATORS.get(token)
+    if estimators is None:
+        import io
+
+        estimators = joblib.load(io.BytesIO(broadcast.value))
+        _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
+        _WORKER_ESTIMATORS[token] = estimators
+    return estimators
+
+
 def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
     """The ``mapInArrow`` function: the broadcast estimators (unpickled once per worker) over each Arrow batch."""
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        estimators = _WORKER_ESTIMATORS.get(token)
-        if estimators is None:
-            import io
-
-            estimators = joblib.load(io.BytesIO(broadcast.value))
-            _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
-            _WORKER_ESTIMATORS[token] = estimators
+        estimators = worker_estimators(broadcast, token)
         for batch in batches:
             json_text = batch.schema.names == [JSON_TEXT]  # JSON has no NaN: refused there, missing in Parquet
             yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text, similar=similar)
