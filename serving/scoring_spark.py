@@ -32,7 +32,7 @@ from typing import Any
 import joblib
 import pyarrow as pa
 
-from features.model.batch import OUTPUT_COLUMNS, output_schema, score_batch
+from features.model.batch import output_schema, score_batch
 from features.store import tracking_uri
 from features.tables import parse_json_line
 from serving.estimate import ChampionSet
@@ -88,10 +88,10 @@ def read_frame(spark: Any, source: Path) -> Any:
     return spark.read.text(path)
 
 
-def _spark_schema() -> Any:
+def _spark_schema(similar: bool = False) -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return from_arrow_schema(output_schema())
+    return from_arrow_schema(output_schema(similar))
 
 
 def _rows_of(batch: pa.RecordBatch) -> pa.RecordBatch | list[Any]:
@@ -106,17 +106,26 @@ def _rows_of(batch: pa.RecordBatch) -> pa.RecordBatch | list[Any]:
     return batch
 
 
+def worker_estimators(broadcast: Any, token: str) -> dict[str, Any]:
+    """The job's estimators in this Python worker: unpickled from the broadcast on the worker's first task, then
+    kept for its life (Spark reuses workers across tasks). A module-level function, so that the ``mapInArrow``
+    closure reaches this module's cache on the worker: a dict referenced by the closure itself would be pickled
+    with it, and every task would unpickle the estimators again."""
+    estimators = _WORKER_ESTIMATORS.get(token)
+    if estimators is None:
+        import io
+
+        estimators = joblib.load(io.BytesIO(broadcast.value))
+        _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
+        _WORKER_ESTIMATORS[token] = estimators
+    return estimators
+
+
 def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
     """The ``mapInArrow`` function: the broadcast estimators (unpickled once per worker) over each Arrow batch."""
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        estimators = _WORKER_ESTIMATORS.get(token)
-        if estimators is None:
-            import io
-
-            estimators = joblib.load(io.BytesIO(broadcast.value))
-            _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
-            _WORKER_ESTIMATORS[token] = estimators
+        estimators = worker_estimators(broadcast, token)
         for batch in batches:
             json_text = batch.schema.names == [JSON_TEXT]  # JSON has no NaN: refused there, missing in Parquet
             yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text, similar=similar)
@@ -124,19 +133,24 @@ def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
     return score
 
 
-def score_frame(spark: Any, frame: Any, champions: ChampionSet) -> Any:
-    """The output DataFrame (``OUTPUT_COLUMNS``) of a DataFrame of case rows, scored with ``champions``."""
+def score_frame(spark: Any, frame: Any, champions: ChampionSet, similar: int = 0) -> Any:
+    """The output DataFrame (``OUTPUT_COLUMNS``, and ``similar_cases`` when ``similar`` > 0: the nearest reference
+    cases of each row) of a DataFrame of case rows, scored with ``champions``."""
     import io
 
     buffer = io.BytesIO()
     joblib.dump({kind: loaded.estimator for kind, loaded in champions.estimators.items()}, buffer)
     broadcast = spark.sparkContext.broadcast(buffer.getvalue())
     token = uuid.uuid4().hex
-    return frame.mapInArrow(_scorer(broadcast, token), _spark_schema()).select(*OUTPUT_COLUMNS)
+    schema = _spark_schema(similar > 0)
+    return frame.mapInArrow(_scorer(broadcast, token, similar), schema).select(*schema.names)
 
 
-def score_spark(source: Path, out: Path, master: str | None = None, uri: str | None = None) -> BatchSummary:
-    """Score ``source`` into the folder ``out`` on Spark; the summary is read back from the written output."""
+def score_spark(
+    source: Path, out: Path, master: str | None = None, uri: str | None = None, similar: int = 0
+) -> BatchSummary:
+    """Score ``source`` into the folder ``out`` on Spark; the summary is read back from the written output;
+    ``similar`` > 0 adds each row's nearest reference cases (``features.model.batch``)."""
     from pyspark.sql import functions as F
 
     source, out = Path(source), Path(out)
@@ -154,7 +168,7 @@ def score_spark(source: Path, out: Path, master: str | None = None, uri: str | N
     if frame.rdd.getNumPartitions() < cores:
         # a small file is one split: spread its rows so that every core runs the models
         frame = frame.repartition(cores)
-    scored = score_frame(spark, frame, champions)
+    scored = score_frame(spark, frame, champions, similar)
     fmt = {".parquet": "parquet", ".jsonl": "json", ".csv": "csv"}[out.suffix]
     writer = scored.write.mode("overwrite").format(fmt)
     if fmt == "csv":

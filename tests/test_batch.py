@@ -215,6 +215,39 @@ def test_batch_cli_exit_code_and_summary(
     assert not (tmp_path / "g.parquet.part").exists()
 
 
+def test_batch_cli_adds_similar_cases_only_when_asked(
+    tmp_path: Path, trained_home: Path, monkeypatch: pytest.MonkeyPatch, champions: ChampionSet
+) -> None:
+    """``--similar K``: a ``similar_cases`` column with, for each scored row, its K nearest reference cases (most
+    similar first, similarity in (0, 1]); none for a refused row; without the flag the columns are unchanged."""
+    monkeypatch.setenv("EXPOSURE_HOME", str(trained_home))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, _mixed_rows(20))
+    out = tmp_path / "out.parquet"
+    result = CliRunner().invoke(app, ["batch", "score", str(src), "--out", str(out), "--similar", "3"])
+    assert result.exit_code == 1, result.output  # the bad rows are refused, the output is complete
+    table = pd.read_parquet(out)
+    assert list(table.columns) == [*OUTPUT_COLUMNS, "similar_cases"]
+    references = {
+        str(i)
+        for loaded in champions.estimators.values()
+        for i in loaded.estimator.similar_.references_.column("case_id").to_pylist()
+    }
+    for error, text in zip(table["error"], table["similar_cases"], strict=True):
+        if not pd.isna(error):  # pandas reads a missing text as NaN
+            assert pd.isna(text)
+            continue
+        near = json.loads(text)
+        assert len(near) == 3
+        assert {n["case_id"] for n in near} <= references
+        sims = [n["similarity"] for n in near]
+        assert all(0 < s <= 1 for s in sims) and sims == sorted(sims, reverse=True)
+    plain = tmp_path / "plain.parquet"
+    CliRunner().invoke(app, ["batch", "score", str(src), "--out", str(plain)])
+    assert list(pd.read_parquet(plain).columns) == list(OUTPUT_COLUMNS)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Spark engine (the session-wide local[2] session of conftest.py)
 

@@ -1,4 +1,5 @@
-"""The columnar path gives the per-case path's answers: every seed case, 100,000 synthetic ones and bad rows.
+"""The columnar path gives the per-case path's answers: every seed case, 16,000 synthetic ones, 4,000 cases drawn to
+reach every branch of the statutory engine, and bad rows of every kind.
 
 The per-case path is what the HTTP answer, ``exposure predict`` and ``mlflow models serve`` do: each row validated
 alone (``features.tables.validate_record``), its band from the per-case engine (``statutory_band``), its
@@ -6,13 +7,20 @@ features and every model from the estimator's ``prepare`` and ``columns``. The c
 (``features.model.batch.score_batch``, run locally and on Spark): the batch validated column by column, the
 vectorized engine, one feature matrix. Both must give exactly the same numbers and the same errors, row by row.
 
-How the per-case side stays affordable on 100,000 rows: the per-case path is run in full on every row (per-row
-validation and the per-case engine, the costly parts, ~15 s), once per kind, and the resulting ``Prepared``
-batch is given to each of three estimators (the estimators share one featurization, checked), whose models are
-array computations; the whole answer (``answer()``, with its variants and drivers, ~1 ms a case) is compared on a
-sample of rows, alone, as the HTTP door asks for one case. The building blocks (engine, validation, features,
-baselines, conformal intervals) are also compared with their per-case counterparts directly, on cases made to reach
-every branch.
+What the parity table holds, and why (the test must stay affordable: well under 40 s on a busy 2-core machine).
+The per-case side costs about 1 ms a row (per-row validation and the per-case engine), the synthetic generator
+about 0.4 ms; the three estimator sets' columnar scoring together about 0.15 ms. So every row is compared, for all
+three estimator sets, with exact equality, and the rows are chosen for the shapes they reach rather than for their
+number: 100,000 draws of the synthetic generator (the earlier table, ~165 s) repeat the same few shapes many
+times, while the drawn cases (``_adversarial_cases``: numbers at and around every threshold, insiders, several
+types with and without a split, no conduct and lawful-business buyers, which the vectorized engine leaves to the
+per-case one) reach the branches the generator rarely or never does. The test asserts that the table reaches
+every bad-row kind, every band, uncertain and undetermined bands, the insider rule and the per-case engine's
+shapes, so a smaller table cannot silently lose coverage. The per-case side is run once per kind and its
+``Prepared`` batch given to each of the three estimators (they share one featurization, checked); the whole answer
+(``answer()``, with its variants and drivers, ~1 ms a case) is compared on a sample of rows, alone, as the HTTP
+door asks for one case. The building blocks (engine, validation, features, baselines, conformal intervals) are
+also compared with their per-case counterparts directly, on cases made to reach every branch.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,13 +57,14 @@ from features.model import baselines, conformal
 from features.model.adjust import circumstance_matrix
 from features.model.answer import CivilEstimator, CriminalEstimator
 from features.model.batch import ESTIMATE_COLUMNS, OUTPUT_COLUMNS, score_batch
-from features.model.estimators import OutcomeRegressor, ProbationClassifier
+from features.model.estimators import Family, OutcomeRegressor, ProbationClassifier
 from features.model.featurize import CaseFeaturizer, civil_features, criminal_features
 from features.tables import format_errors, load_seeds, validate_record
 from training.synth import arrow_schema, write_synth
 
 pytestmark = pytest.mark.slow
-N_SYNTHETIC = 100_000
+N_SYNTHETIC = 16_000  # one chunk of the generator: drawn in this process, no pool to start
+N_DRAWN = 4_000  # cases drawn to reach every branch of the engine (_adversarial_cases)
 CHUNK_ROWS = 5_000
 SECRET = "SECRET-3f9a"  # a value that must never appear in an error
 PROCEEDINGS = ("criminal", "civil", "public_interest")
@@ -115,62 +124,58 @@ def _bad_rows() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
-    """Every seed case, then 100,000 synthetic ones (training/synth.py) with a bad row in every 97th slot, in the
+    """Every seed case, then the synthetic ones (training/synth.py) with a bad row in every 97th slot, then the
+    drawn ones (at the end: the first rows are seeds and synthetic ones, which the vectorized engine covers), in the
     synthetic table's schema plus an unknown column ``nickname``."""
     path = tmp_path_factory.mktemp("columnar") / "synth.parquet"
-    write_synth(path, N_SYNTHETIC, seed=41, civil_share=0.25, jobs=2)
+    write_synth(path, N_SYNTHETIC, seed=41, civil_share=0.25, jobs=1)
     synthetic = pq.read_table(path)
     schema = arrow_schema().append(pa.field("nickname", pa.string()))
-    seeds = []
-    for case in load_seeds().cases:
-        row = case.model_dump(mode="json")
-        if row.get("records_by_type"):
-            row["records_by_type"] = list(row["records_by_type"].items())
-        seeds.append(row)
+    seeds = [_row_of(case) for case in load_seeds().cases]
+    drawn = [_row_of(case, f"drawn-{i}") for i, case in enumerate(_adversarial_cases(N_DRAWN, seed=5))]
     bad = _bad_rows()
     bad.append({"case_id": "bad-extra", "records_total": 600, "nickname": SECRET})
     rows_bad = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in bad], schema)
     rows_seed = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in seeds], schema)
+    rows_drawn = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in drawn], schema)
     synthetic = synthetic.append_column("nickname", pa.nulls(synthetic.num_rows, pa.string()))
     parts = [rows_seed]
     for start in range(0, synthetic.num_rows, BAD_EVERY):
         parts.append(synthetic.slice(start, BAD_EVERY - 1))
         parts.append(rows_bad.slice((start // BAD_EVERY) % rows_bad.num_rows, 1))
+    parts.append(rows_drawn)
     return pa.concat_tables(parts).combine_chunks()
+
+
+def _row_of(case: CriminalCase | CivilCase, case_id: str | None = None) -> dict[str, Any]:
+    """A validated case as a row of the synthetic table's schema (``records_by_type`` as (type, count) pairs)."""
+    row = case.model_dump(mode="json")
+    if case_id is not None:
+        row["case_id"] = case_id
+    if row.get("records_by_type"):
+        row["records_by_type"] = list(row["records_by_type"].items())
+    return row
 
 
 @pytest.fixture(scope="module")
 def estimators() -> dict[str, dict[str, Any]]:
     """Three estimator sets fitted on the seed cases: today's champions' families, learned ones, the rules."""
     cases = load_seeds().for_training().cases
-    sets = {
-        "champions": (
-            CriminalEstimator(
-                custodial=OutcomeRegressor("custodial_months", "band_quantile"),
-                probation=ProbationClassifier("base_rate"),
-                fine=OutcomeRegressor("fine_yuan", "ridge"),
-            ),
-            CivilEstimator(award=OutcomeRegressor("awarded_total_yuan", "band_quantile")),
-        ),
-        "learned": (
-            CriminalEstimator(
-                custodial=OutcomeRegressor("custodial_months", "lightgbm"),
-                probation=ProbationClassifier("logistic"),
-                fine=OutcomeRegressor("fine_yuan", "forest"),
-            ),
-            CivilEstimator(award=OutcomeRegressor("awarded_total_yuan", "ridge")),
-        ),
-        "rules": (
-            CriminalEstimator(
-                custodial=OutcomeRegressor("custodial_months", "baseline"),
-                probation=ProbationClassifier("baseline"),
-                fine=OutcomeRegressor("fine_yuan", "baseline"),
-            ),
-            CivilEstimator(award=OutcomeRegressor("awarded_total_yuan", "baseline")),
-        ),
+    probation_family = Literal["base_rate", "baseline", "logistic"]
+    families: dict[str, tuple[Family, probation_family, Family, Family]] = {
+        # name: custodial months, probation, fine, civil award
+        "champions": ("band_quantile", "base_rate", "ridge", "band_quantile"),
+        "learned": ("lightgbm", "logistic", "forest", "ridge"),
+        "rules": ("baseline", "baseline", "baseline", "baseline"),
     }
     out = {}
-    for name, (criminal, civil) in sets.items():
+    for name, (custodial, probation, fine, award) in families.items():
+        criminal = CriminalEstimator(
+            custodial=OutcomeRegressor("custodial_months", custodial),
+            probation=ProbationClassifier(probation),
+            fine=OutcomeRegressor("fine_yuan", fine),
+        )
+        civil = CivilEstimator(award=OutcomeRegressor("awarded_total_yuan", award))
         out[name] = {"criminal": criminal.fit(cases), "civil": civil.fit(cases)}
     return out
 
@@ -246,9 +251,15 @@ def _assert_same(got: pa.RecordBatch, want: dict[str, Any], where: str) -> None:
 
 # ------------------------------------------------------------------------------------------------- parity
 def test_columnar_path_gives_the_per_case_answers(table: pa.Table, estimators: dict[str, dict[str, Any]]) -> None:
-    """Every seed case and 100,000 synthetic ones with bad rows among them: identical numbers, bands, ids,
-    proceedings and errors, for three estimator sets (rules, the champions' families, learned families)."""
-    n_bad = n_rows = 0
+    """Every row of the table (seeds, synthetic, drawn, bad): identical numbers, bands, ids, proceedings and
+    errors, for three estimator sets (rules, the champions' families, learned families); and the table reaches
+    every shape the module docstring names."""
+    bad_kinds = {r["case_id"] for r in _bad_rows()} | {"bad-extra"}
+    seen_bad: set[Any] = set()
+    n_bad = n_rows = n_per_case_engine = 0
+    levels: set[int] = set()
+    uncertain = undetermined = insider_rule = 0
+    proceedings: set[str] = set()
     for k, chunk in enumerate(_chunks(table)):
         rows = chunk.to_pylist()
         want = per_case(rows, estimators)
@@ -257,11 +268,27 @@ def test_columnar_path_gives_the_per_case_answers(table: pa.Table, estimators: d
         n_rows += len(rows)
         for row, error in zip(rows, want["rules"]["error"], strict=True):
             bad = str(row["case_id"]).startswith("bad-")
-            assert (error is not None) == bad, (row["case_id"], error)  # seeds and synthetic rows are valid
+            assert (error is not None) == bad, (row["case_id"], error)  # seeds, synthetic, drawn rows are valid
             assert error is None or SECRET not in error  # field names and reasons, never the values
             n_bad += bad
-    assert n_rows == table.num_rows >= N_SYNTHETIC
+            if row["case_id"] in bad_kinds:
+                seen_bad.add(row["case_id"])
+        proceedings.update(p for p in want["rules"]["proceeding"] if p is not None)
+        if "criminal" in want["_prepared"]:
+            bands = bands_of_results(want["_prepared"]["criminal"].criminal_bands)
+            levels.update(bands.level.tolist())
+            uncertain += int((~bands.certain).sum())
+            undetermined += int((~bands.determined).sum())
+            insider_rule += int(bands.insider_rule.sum())
+        cases = [c for _, c in want["_by_kind"]["criminal"]]
+        n_per_case_engine += sum(not c.conduct or bool(c.lawful_business_purpose) for c in cases)
+    assert n_rows == table.num_rows >= N_SYNTHETIC + N_DRAWN
+    assert seen_bad == bad_kinds  # every bad-row kind (and every reader convention) was met
     assert n_bad >= N_SYNTHETIC // BAD_EVERY * 0.8  # the bad rows were refused in their slots, not dropped
+    assert proceedings == set(PROCEEDINGS)
+    assert levels == {0, 1, 2}
+    assert min(uncertain, undetermined, insider_rule) > 100, (uncertain, undetermined, insider_rule)
+    assert n_per_case_engine > 500  # shapes the vectorized engine leaves to the per-case one, scored in the batch
 
 
 def test_a_case_alone_gets_its_numbers_in_a_batch(table: pa.Table, estimators: dict[str, dict[str, Any]]) -> None:
@@ -560,10 +587,10 @@ def _peak_rss_mb(source: Path, home: Path, out: Path) -> float:
 def test_local_batch_memory_does_not_grow_with_the_table(
     table: pa.Table, trained_home: Path, tmp_path: Path
 ) -> None:
-    """Scoring streams: a table 16 times larger (400,000 rows against 25,000) raises the peak memory of
+    """Scoring streams: a table 16 times larger (320,000 rows against 20,000) raises the peak memory of
     ``score_local`` by far less than the larger table itself takes in memory."""
     small, large = tmp_path / "small.parquet", tmp_path / "large.parquet"
-    part = table.slice(0, 25_000)
+    part = table.slice(0, 20_000)
     pq.write_table(part, small, row_group_size=5_000)
     with pq.ParquetWriter(large, table.schema) as writer:
         for _ in range(16):
@@ -572,4 +599,42 @@ def test_local_batch_memory_does_not_grow_with_the_table(
     small_mb = _peak_rss_mb(small, trained_home, tmp_path / "o1.parquet")
     large_mb = _peak_rss_mb(large, trained_home, tmp_path / "o2.parquet")
     assert large_mb - small_mb < in_memory / 2, (small_mb, large_mb, in_memory)
-    assert pq.ParquetFile(tmp_path / "o2.parquet").metadata.num_rows == 400_000
+    assert pq.ParquetFile(tmp_path / "o2.parquet").metadata.num_rows == 320_000
+
+
+# ------------------------------------------------------------------------------------------------- Spark
+def test_spark_function_unpickles_the_estimators_once_per_worker(
+    estimators: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spark ships the ``mapInArrow`` function to a worker pickled (cloudpickle), once per task, and reuses the
+    worker's Python process across tasks: the estimators must be unpickled from the broadcast on the first task
+    only, and every task must score with them (here: three tasks, each its own unpickled copy of the function)."""
+    import io
+    from types import SimpleNamespace
+
+    import joblib
+    from pyspark import cloudpickle
+
+    from serving import scoring_spark
+
+    buffer = io.BytesIO()
+    joblib.dump(estimators["rules"], buffer)
+    loads: list[int] = []
+    real_load = joblib.load
+
+    def counting_load(*args: Any, **kwargs: Any) -> Any:
+        loads.append(1)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "load", counting_load)
+    shipped = cloudpickle.dumps(scoring_spark._scorer(SimpleNamespace(value=buffer.getvalue()), token="job-1"))
+    batch = pa.table(
+        {"case_id": ["a", "b"], "records_total": [6_000, 60_000], "data_types": [["identity"], ["identity"]]}
+    ).to_batches()[0]
+    monkeypatch.setattr(scoring_spark, "_WORKER_ESTIMATORS", {})
+    for _task in range(3):
+        score = cloudpickle.loads(shipped)
+        (out,) = list(score(iter([batch])))
+        # identity data: serious from 5,000 records, especially serious from 50,000 (Interp. 2017 Art. 5)
+        assert out.column("band").to_pylist() == ["serious", "especially_serious"]
+    assert len(loads) == 1

@@ -26,6 +26,9 @@ def score(
     chunk_rows: int = typer.Option(5000, "--chunk-rows", min=1, help="Rows per chunk (local engine)"),
     master: str = typer.Option(None, "--master", help="Spark master (default: the configured one, else local[*])"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
+    similar: int = typer.Option(
+        0, "--similar", min=0, max=20, help="Add a similar_cases column: the K nearest reference cases (JSON)"
+    ),
 ) -> None:
     """Write one output row per input row: the input's case_id, the estimates, and `error` (field names and
     reasons) for rows that are not valid cases. Exits 1 when some rows were refused (the output is complete)."""
@@ -38,9 +41,9 @@ def score(
     if out.suffix not in (".parquet", ".jsonl", ".csv"):
         fail("--out must end with .parquet, .jsonl or .csv")
     if engine is Engine.spark:
-        summary = _score_spark(source, out, master)
+        summary = _score_spark(source, out, master, similar)
     else:
-        summary = _score_local(source, out, chunk_rows)
+        summary = _score_local(source, out, chunk_rows, similar)
     if summary.rows_in != summary.rows_out:
         fail(f"{summary.rows_in} rows read but {summary.rows_out} written: rows were lost", code=3)
     if as_json:
@@ -51,7 +54,7 @@ def score(
         raise typer.Exit(1)
 
 
-def _score_local(source: Path, out: Path, chunk_rows: int) -> Any:
+def _score_local(source: Path, out: Path, chunk_rows: int, similar: int) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from serving.estimate import ChampionSet
@@ -71,11 +74,16 @@ def _score_local(source: Path, out: Path, chunk_rows: int) -> Any:
     ) as bar:
         task = bar.add_task("score", total=total)
         return score_local(
-            source, out, champions, chunk_rows, progress=lambda done: bar.update(task, completed=done)
+            source,
+            out,
+            champions,
+            chunk_rows,
+            progress=lambda done: bar.update(task, completed=done),
+            similar=similar,
         )
 
 
-def _score_spark(source: Path, out: Path, master: str | None) -> Any:
+def _score_spark(source: Path, out: Path, master: str | None, similar: int) -> Any:
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -84,7 +92,7 @@ def _score_spark(source: Path, out: Path, master: str | None) -> Any:
 
     err_console.print("scoring on Spark (the first run starts the JVM)", highlight=False)
     try:
-        return score_spark(source, out, master=master)
+        return score_spark(source, out, master=master, similar=similar)
     except RuntimeError as exc:
         fail(str(exc))
 

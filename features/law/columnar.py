@@ -19,11 +19,12 @@ Two builders of one representation:
   caller runs the per-case engine on them (:func:`bands_of_results` turns its answers into the same columns).
 
 The per-case engine stays the reference: ``tests/test_columnar.py`` checks that both give the same columns on every
-seed case, 100,000 synthetic ones and cases made to reach every branch.
+seed case, the synthetic ones and cases made to reach every branch.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from fractions import Fraction
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from features.law.schema import CivilCase, CriminalCase, parse_conduct_date
+from features.law.schema import CRIMINAL_FACT_FIELDS, CivilCase, CriminalCase, parse_conduct_date
 from features.law.statutory import BandResult, LawTable
 from features.law.vocab import (
     Band,
@@ -63,22 +64,9 @@ DATA_TYPES: tuple[DataType, ...] = tuple(DataType)
 CONDUCTS: tuple[Conduct, ...] = tuple(Conduct)
 # facts read by the engine, the features and the models (the others, provenance and outcomes, are not)
 NUMBER_FIELDS = ("records_total", "illegal_profit_yuan", "sales_yuan", "year", "n_defendants", "claimed_yuan")
-FLAG_FIELDS = (
-    "insider",
-    "surrender",
-    "truthful_confession",
-    "guilty_plea",
-    "restitution",
-    "recidivist",
-    "ringleader",
-    "unit_crime",
-    "prior_punishment_same_conduct",
-    "whereabouts_used_for_crime",
-    "knew_buyer_criminal",
-    "severe_consequences",
-    "heavy_loss_or_vicious_impact",
-    "lawful_business_purpose",
-    "attempt",
+# the yes/no facts: every criminal fact field the schema types as a flag (bool | None), in the schema's order
+FLAG_FIELDS: tuple[str, ...] = tuple(
+    name for name in CRIMINAL_FACT_FIELDS if bool in typing.get_args(CriminalCase.model_fields[name].annotation)
 )
 CODE_FIELDS: dict[str, tuple[str, ...]] = {
     "proceeding": tuple(p.value for p in Proceeding),
