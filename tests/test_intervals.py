@@ -97,6 +97,21 @@ def test_partial_pooling_trusts_a_band_more_as_it_grows() -> None:
     np.testing.assert_array_equal(unseen, pooled.interval(np.zeros(1), np.asarray(["all"], dtype=object), LEVEL))
 
 
+def test_partial_pooling_of_a_single_group_is_the_pooled_calibration() -> None:
+    """One bin holding every residual (the fines, calibrated pooled) mixes the pooled distribution with itself: the
+    pooled answers exactly, at sizes where p (m + 1) lands on a rank."""
+    rng = np.random.default_rng(6)
+    for m in (19, 39, 49, 59, 99):
+        residuals = rng.normal(size=m)
+        labels = np.full(m, "all", dtype=object)
+        z = rng.normal(size=7)
+        rows = np.full(7, "all", dtype=object)
+        pooled, partial = Calibrator(residuals, labels), PartialCalibrator(residuals, labels)
+        np.testing.assert_array_equal(partial.interval(z, rows, LEVEL), pooled.interval(z, rows, LEVEL))
+        for y in (-1.0, 0.0, 0.5):
+            np.testing.assert_array_equal(partial.cdf(z, rows, y), pooled.cdf(z, rows, y))
+
+
 # ------------------------------------------------------------------------------------------------ CQR
 def test_cqr_correction_reaches_the_stated_coverage_on_held_out_data() -> None:
     """Quantile bands that cover 38% of a standard normal are widened to cover 80% (CQR's guarantee: at least the

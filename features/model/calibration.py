@@ -212,32 +212,44 @@ class PartialCalibrator:
         chosen = self.order_[: rank + 1] if towards == "lower" else self.order_[rank:]
         return [b for b in chosen if b in self.own_] or [label]
 
-    def _offset(self, label: str, p: float, higher: bool) -> float:
-        own = self.own_.get(label, np.empty(0))
-        return _mixture_percentile(own, self.pooled_, self.weights_.get(label, 0.0), p, higher)
+    def _offset(self, label: str, p: float, higher: bool, percentile: float | None = None) -> float:
+        """The residual at share ``p`` of ``label``'s mixture. Where the mixture is the pooled distribution itself (a
+        label training did not see, or a bin holding every residual, as the pooled fines) it is read exactly as
+        :class:`Calibrator` reads a pooled system: crepes' percentile (``percentile``, 0-100, as ``interval`` passes
+        it) or the conformal quantile."""
+        own = self.own_.get(label)
+        weight = self.weights_.get(label, 0.0)
+        if own is None or weight == 0.0 or np.array_equal(own, self.pooled_):
+            zero = np.zeros(1)
+            if percentile is None:
+                return float(conformal.quantile(self.pooled_system_, zero, np.asarray([p]), higher)[0])
+            read = conformal.higher_percentile if higher else conformal.lower_percentile
+            return float(read(self.pooled_system_, zero, percentile)[0])
+        return _mixture_percentile(own, self.pooled_, weight, p, higher)
 
-    def offsets(self, label: Any, p: float, higher: bool) -> float:
+    def offsets(self, label: Any, p: float, higher: bool, percentile: float | None = None) -> float:
         """The residual at percentile ``p`` (share) of ``label``'s partially pooled distribution, the law's order
         kept: the largest over it and the less severe bins (``higher``), else the smallest over it and the more
         severe ones."""
         if higher:
-            return max(self._offset(b, p, True) for b in self._related(label, "lower"))
-        return min(self._offset(b, p, False) for b in self._related(label, "higher"))
+            return max(self._offset(b, p, True, percentile) for b in self._related(label, "lower"))
+        return min(self._offset(b, p, False, percentile) for b in self._related(label, "higher"))
 
     def interval(
         self, z_hat: NDArray[np.float64], labels: NDArray[Any], level: float
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         alpha = (1 - level) / 2
+        percent = alpha * 100  # as Calibrator passes it to crepes' percentiles
         names, codes = _unique_labels(labels)
-        low = np.asarray([self.offsets(lab, alpha, False) for lab in names], dtype=float)[codes]
-        high = np.asarray([self.offsets(lab, 1 - alpha, True) for lab in names], dtype=float)[codes]
+        low = np.asarray([self.offsets(lab, alpha, False, percent) for lab in names], dtype=float)[codes]
+        high = np.asarray([self.offsets(lab, 1 - alpha, True, 100 - percent) for lab in names], dtype=float)[codes]
         z = np.asarray(z_hat, dtype=float)
         return z + low, z + high
 
     def _cdf_one(self, label: str, z_hat: NDArray[np.float64], y: float) -> NDArray[np.float64]:
         w = self.weights_.get(label, 0.0)
         pooled = conformal.cdf(self.pooled_system_, z_hat, y)
-        if label not in self.systems_:
+        if label not in self.systems_ or w == 0.0 or np.array_equal(self.own_[label], self.pooled_):
             return pooled
         return np.asarray(w * conformal.cdf(self.systems_[label], z_hat, y) + (1 - w) * pooled, dtype=float)
 
