@@ -53,7 +53,9 @@ from training.evaluate import BASELINES, PROBATION_FAMILIES, REGRESSION_FAMILIES
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 EXPERIMENT_PREFIX = "exposure-experiment-"
-ALL_FAMILIES = tuple(dict.fromkeys((*REGRESSION_FAMILIES, *PROBATION_FAMILIES, "custom")))
+# "cqr" (conformalized quantile regression) is tried by experiments only, not one of training's default families
+EXPERIMENT_FAMILIES = {"cqr": ("custodial_months", "fine_yuan")}
+ALL_FAMILIES = tuple(dict.fromkeys((*REGRESSION_FAMILIES, *PROBATION_FAMILIES, *EXPERIMENT_FAMILIES, "custom")))
 
 # Features the statutory engine computes from the band and the law table (Interp. 2017 Art. 5, Criminal Law
 # Art. 253-1 ranges). "statutory" keeps only these; "no_law" drops them (the ablation).
@@ -158,6 +160,14 @@ def _check_params(family: str, params: dict[str, Any], estimator: str | None = N
         return
     if family in ("baseline", "band_quantile", "base_rate", "logistic"):
         raise ValueError(f"the {family} family takes no hyper-parameters")
+    if family == "cqr":  # LightGBM on the pinball loss (features.model.quantile): its objective is fixed
+        from lightgbm import LGBMRegressor
+
+        fixed = {"objective", "alpha", "monotone_constraints", "monotone_constraints_method"}
+        unknown = sorted(set(params) - (set(LGBMRegressor().get_params()) - fixed))
+        if unknown:
+            raise ValueError(f"unknown or fixed LightGBM parameter(s) of cqr: {', '.join(unknown)}")
+        return
     if family == "lightgbm":
         from lightgbm import LGBMRegressor
 
@@ -183,10 +193,10 @@ class ModelSpec(BaseModel):
     )
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-.]+$")
     params: dict[str, Any] = Field(default_factory=dict)
-    intervals: dict[Literal["calibration", "floor"], str] = Field(
+    intervals: dict[Literal["calibration", "floor", "difficulty"], str] = Field(
         default_factory=dict,
-        description="How the intervals are calibrated: calibration band | pooled; floor always | facts "
-        "(features.model.estimators.OutcomeRegressor)",
+        description="How the intervals are calibrated: calibration band | pooled | partial; floor always | facts; "
+        "difficulty none | missing_facts (features.model.estimators.OutcomeRegressor)",
     )
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     targets: list[str] | None = None
@@ -222,6 +232,8 @@ class ModelSpec(BaseModel):
     def applies_to(self, target: str) -> bool:
         """Whether this model estimates ``target``: a custom regressor the regression targets, a classifier
         probation; a built-in family the targets it is made for."""
+        if self.family in EXPERIMENT_FAMILIES:
+            return target in EXPERIMENT_FAMILIES[self.family]
         if self.family != "custom":
             return self.family in families_for(target)
         from sklearn.base import is_classifier
@@ -243,7 +255,11 @@ class ModelSpec(BaseModel):
     @field_validator("intervals")
     @classmethod
     def _intervals(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {"calibration": ("band", "pooled"), "floor": ("always", "facts")}
+        allowed = {
+            "calibration": ("band", "pooled", "partial"),
+            "floor": ("always", "facts"),
+            "difficulty": ("none", "missing_facts"),
+        }
         for key, choice in value.items():
             if choice not in allowed[key]:
                 raise ValueError(f"{key}: {choice!r} is not one of {', '.join(allowed[key])}")

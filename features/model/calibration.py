@@ -3,8 +3,9 @@ fitted on them, ordered by severity where the law orders the groups."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from crepes import ConformalPredictiveSystem
@@ -140,3 +141,204 @@ class Calibrator:
             cps = self.systems_[self._group(label)]
             out[idx] = conformal.quantile(cps, z_hat[idx], np.asarray(q, dtype=float)[idx], higher)
         return out
+
+
+# ---- partial pooling across bands (calibration="partial")
+PARTIAL_PRIOR_RESIDUALS = 12.0  # not-law: pseudo-residuals of the pooled distribution added to each band's own
+_TIE = 1e-12  # not-law: float noise in comparing a mixture's cumulative share with a percentile
+
+
+def _mixture_percentile(
+    own: NDArray[np.float64], pooled: NDArray[np.float64], weight: float, p: float, higher: bool
+) -> float:
+    """A percentile ``p`` (share, 0-1) of the mixture ``weight`` x the conformal distribution of ``own`` residuals +
+    (1 - weight) x that of ``pooled`` (both sorted), read as crepes reads a standard system without smoothing. With
+    m residuals, crepes' upper bound is the ceil(p (m + 1))-th smallest, i.e. the smallest residual t with
+    #{a <= t} / (m + 1) >= p, and its lower bound the floor(p (m + 1))-th smallest, i.e. the largest t with
+    (#{a < t} + 1) / (m + 1) <= p; for the mixture those shares are mixed with the weights (+inf / -inf when no
+    residual qualifies). ``weight`` 1 gives the band's own percentile, 0 the pooled one."""
+    values = np.unique(np.concatenate([own, pooled]))
+    if not len(values):
+        return math.inf if higher else -math.inf
+    side: Literal["left", "right"] = "right" if higher else "left"
+    extra = 0 if higher else 1
+    share = weight * (np.searchsorted(own, values, side=side) + extra) / (len(own) + 1) + (1 - weight) * (
+        np.searchsorted(pooled, values, side=side) + extra
+    ) / (len(pooled) + 1)
+    if higher:
+        reach = np.flatnonzero(share >= p - _TIE)
+        return float(values[reach[0]]) if len(reach) else math.inf
+    below = np.flatnonzero(share <= p + _TIE)
+    return float(values[below[-1]]) if len(below) else -math.inf
+
+
+class PartialCalibrator:
+    """Conformal predictive distributions partially pooled across bins: each bin's distribution of residuals is
+    the mixture ``w`` x its own + (1 - w) x the pooled one, ``w = n_bin / (n_bin + PARTIAL_PRIOR_RESIDUALS)``, so a
+    band with few cases leans on all of them and a large band speaks for itself (every percentile lies between the
+    band's own and the pooled one). No bin is merged; a label training did not see gets the pooled distribution.
+    ``order`` keeps the law's direction as in :class:`Calibrator` (an upper bound is the largest over the bin and
+    the less severe ones, a lower bound the smallest over the bin and the more severe ones, P(Y <= y) the smallest
+    over the bin and the less severe ones). Same interface as :class:`Calibrator`; log(1 + y), shape (n,).
+
+    The percentiles do not depend on the point (each row's distribution is ``z_hat`` + residuals), so they are
+    computed once per (bin, percentile): a case gets the same numbers alone or in a batch."""
+
+    def __init__(
+        self,
+        residuals: NDArray[np.float64],
+        labels: NDArray[Any],
+        order: Sequence[str] | None = None,
+        prior: float = PARTIAL_PRIOR_RESIDUALS,
+    ) -> None:
+        residuals = np.asarray(residuals, dtype=float)
+        labels = np.asarray(labels, dtype=object).astype(str)
+        self.pooled_ = np.sort(residuals)
+        self.own_ = {str(k): np.sort(residuals[labels == k]) for k in sorted(set(labels.tolist()))}
+        self.weights_ = {k: len(v) / (len(v) + prior) for k, v in self.own_.items()}
+        # the Mondrian groups, as Calibrator names them: every bin its own; an unseen label the pooled residuals
+        self.groups_ = {**{k: k for k in self.own_}, UNSEEN_BIN: POOLED}
+        self.order_ = list(order) if order is not None else None
+        self.n_residuals_ = len(residuals)
+        self.pooled_system_ = _standard_system(self.pooled_)
+        self.systems_ = {k: _standard_system(v) for k, v in self.own_.items()}
+
+    def _related(self, label: Any, towards: str) -> list[str]:
+        """The bin itself and, with an order, every less severe (``"lower"``) or more severe (``"higher"``) one."""
+        label = str(label)
+        if self.order_ is None or label not in self.order_:
+            return [label]
+        rank = self.order_.index(label)
+        chosen = self.order_[: rank + 1] if towards == "lower" else self.order_[rank:]
+        return [b for b in chosen if b in self.own_] or [label]
+
+    def _offset(self, label: str, p: float, higher: bool, percentile: float | None = None) -> float:
+        """The residual at share ``p`` of ``label``'s mixture. Where the mixture is the pooled distribution itself (a
+        label training did not see, or a bin holding every residual, as the pooled fines) it is read exactly as
+        :class:`Calibrator` reads a pooled system: crepes' percentile (``percentile``, 0-100, as ``interval`` passes
+        it) or the conformal quantile."""
+        own = self.own_.get(label)
+        weight = self.weights_.get(label, 0.0)
+        if own is None or weight == 0.0 or np.array_equal(own, self.pooled_):
+            zero = np.zeros(1)
+            if percentile is None:
+                return float(conformal.quantile(self.pooled_system_, zero, np.asarray([p]), higher)[0])
+            read = conformal.higher_percentile if higher else conformal.lower_percentile
+            return float(read(self.pooled_system_, zero, percentile)[0])
+        return _mixture_percentile(own, self.pooled_, weight, p, higher)
+
+    def offsets(self, label: Any, p: float, higher: bool, percentile: float | None = None) -> float:
+        """The residual at percentile ``p`` (share) of ``label``'s partially pooled distribution, the law's order
+        kept: the largest over it and the less severe bins (``higher``), else the smallest over it and the more
+        severe ones."""
+        if higher:
+            return max(self._offset(b, p, True, percentile) for b in self._related(label, "lower"))
+        return min(self._offset(b, p, False, percentile) for b in self._related(label, "higher"))
+
+    def interval(
+        self, z_hat: NDArray[np.float64], labels: NDArray[Any], level: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        alpha = (1 - level) / 2
+        percent = alpha * 100  # as Calibrator passes it to crepes' percentiles
+        names, codes = _unique_labels(labels)
+        low = np.asarray([self.offsets(lab, alpha, False, percent) for lab in names], dtype=float)[codes]
+        high = np.asarray([self.offsets(lab, 1 - alpha, True, 100 - percent) for lab in names], dtype=float)[codes]
+        z = np.asarray(z_hat, dtype=float)
+        return z + low, z + high
+
+    def _cdf_one(self, label: str, z_hat: NDArray[np.float64], y: float) -> NDArray[np.float64]:
+        w = self.weights_.get(label, 0.0)
+        pooled = conformal.cdf(self.pooled_system_, z_hat, y)
+        if label not in self.systems_ or w == 0.0 or np.array_equal(self.own_[label], self.pooled_):
+            return pooled
+        return np.asarray(w * conformal.cdf(self.systems_[label], z_hat, y) + (1 - w) * pooled, dtype=float)
+
+    def cdf(self, z_hat: NDArray[np.float64], labels: NDArray[Any], y: float) -> NDArray[np.float64]:
+        labels = np.asarray(labels, dtype=object)
+        out = np.empty(len(z_hat))
+        for label in sorted({str(x) for x in labels.tolist()}):
+            idx = np.flatnonzero(labels.astype(str) == label)
+            ps = [self._cdf_one(b, np.asarray(z_hat, dtype=float)[idx], y) for b in self._related(label, "lower")]
+            out[idx] = np.min(ps, axis=0)
+        return np.clip(out, 0.0, 1.0)
+
+    def quantile(
+        self, z_hat: NDArray[np.float64], labels: NDArray[Any], q: NDArray[np.float64], higher: bool
+    ) -> NDArray[np.float64]:
+        """The partially pooled quantile ``q[i]`` of each row's distribution (unordered labels: the kinds of
+        suit)."""
+        labels = np.asarray(labels, dtype=object).astype(str)
+        qs = np.asarray(q, dtype=float)
+        cache: dict[tuple[str, float], float] = {}
+        offsets = np.empty(len(qs))
+        for i, (lab, qi) in enumerate(zip(labels.tolist(), qs.tolist(), strict=True)):
+            if (lab, qi) not in cache:
+                cache[(lab, qi)] = self._offset(lab, qi, higher)
+            offsets[i] = cache[(lab, qi)]
+        return np.asarray(np.asarray(z_hat, dtype=float) + offsets, dtype=float)
+
+
+def _unique_labels(labels: NDArray[Any]) -> tuple[list[str], NDArray[np.int_]]:
+    """The distinct labels (as text) and each row's index into them."""
+    text = np.asarray(labels, dtype=object).astype(str)
+    names, codes = np.unique(text, return_inverse=True) if len(text) else (np.empty(0, dtype=str), np.empty(0))
+    return [str(n) for n in names], np.asarray(codes, dtype=np.int64).reshape(-1)
+
+
+def _standard_system(residuals: NDArray[np.float64]) -> ConformalPredictiveSystem:
+    cps = ConformalPredictiveSystem()
+    cps.fit(np.asarray(residuals, dtype=float))
+    return cps
+
+
+# ---- conformalized quantile regression (family "cqr")
+class CQRCalibrator:
+    """Conformalized quantile regression (Romano, Patterson and Candes 2019): the score of a calibration case is
+    ``max(q_low - z, z - q_high)`` (how far outside its predicted quantile band it fell, negative inside); the
+    correction of a Mondrian group is the ceil(level (n + 1))-th smallest score (+inf when the group is too small),
+    and an interval is ``[q_low - correction, q_high + correction]``. Groups as :func:`calibration_groups` (pooled
+    when every bin is small). ``order`` keeps the law's direction as in :class:`Calibrator`: the upper bound adds
+    the largest correction of the bin and the less severe ones, the lower bound subtracts the largest of the bin
+    and the more severe ones. Scores from out-of-fold quantiles; log(1 + y), shape (n,)."""
+
+    def __init__(
+        self,
+        z: NDArray[np.float64],
+        q_low: NDArray[np.float64],
+        q_high: NDArray[np.float64],
+        labels: NDArray[Any],
+        level: float,
+        order: Sequence[str] | None = None,
+    ) -> None:
+        scores = np.maximum(np.asarray(q_low, dtype=float) - z, np.asarray(z, dtype=float) - q_high)
+        labels = np.asarray(labels, dtype=object)
+        self.groups_ = calibration_groups(labels)
+        keys = group_of(labels, self.groups_) if self.groups_ else np.full(len(labels), POOLED, dtype=object)
+        self.corrections_: dict[str, float] = {}
+        for key in sorted(set(keys.tolist())):
+            s = np.sort(scores[keys == key])
+            k = math.ceil(level * (len(s) + 1))
+            self.corrections_[str(key)] = float(s[k - 1]) if k <= len(s) else math.inf
+        self.order_ = list(order) if order is not None else None
+        self.n_residuals_ = len(scores)
+
+    def _group(self, label: Any) -> str:
+        return self.groups_.get(str(label), self.groups_[UNSEEN_BIN]) if self.groups_ else POOLED
+
+    def correction(self, label: Any, towards: str) -> float:
+        """The correction of a row of ``label``: its group's and, with an order, the largest over the groups of every
+        less severe (``towards="lower"``, for the upper bound) or more severe (``"higher"``) label."""
+        keys = {self._group(label)}
+        if self.order_ is not None and self.groups_ and str(label) in self.order_:
+            rank = self.order_.index(str(label))
+            chosen = self.order_[: rank + 1] if towards == "lower" else self.order_[rank:]
+            keys |= {self._group(b) for b in chosen}
+        return max(self.corrections_[k] for k in keys if k in self.corrections_)
+
+    def interval(
+        self, q_low: NDArray[np.float64], q_high: NDArray[np.float64], labels: NDArray[Any]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        names, codes = _unique_labels(labels)
+        down = np.asarray([self.correction(lab, "higher") for lab in names], dtype=float)[codes]
+        up = np.asarray([self.correction(lab, "lower") for lab in names], dtype=float)[codes]
+        return np.asarray(q_low, dtype=float) - down, np.asarray(q_high, dtype=float) + up

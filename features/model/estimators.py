@@ -19,7 +19,11 @@ Families of :class:`OutcomeRegressor`:
   (kind of suit for awards) as the point, their quantiles as the interval;
 - ``ridge`` | ``forest`` | ``lightgbm`` | ``custom`` (a researcher's estimator by import path): a learned base on
   log(1 + y); for criminal targets the circumstances act only through the guideline's bounded adjustments
-  (:mod:`features.model.adjust`), so mitigation never raises an estimate.
+  (:mod:`features.model.adjust`), so mitigation never raises an estimate;
+- ``cqr`` (criminal targets): conformalized quantile regression: LightGBM on the pinball loss at the two tails
+  of the level and the median (monotone in records and gains as ``lightgbm``), the same adjustment layer added to all three,
+  the tails conformalized on out-of-fold CQR scores by band (:class:`features.model.calibration.CQRCalibrator`);
+  the point is the median, P(y <= t) the conformal distribution of the residuals around it.
 Intervals and P(y <= t) come from conformal predictive distributions over out-of-fold residuals, Mondrian by band
 (criminal) or kind of suit (awards) when each bin has enough residuals (:class:`features.model.calibration.
 Calibrator`).
@@ -43,9 +47,17 @@ from features.law.table import LawTable
 from features.law.vocab import Band
 from features.model import baselines
 from features.model.adjust import STATES, AdjustmentLayer
-from features.model.calibration import UNSEEN_BIN, Calibrator, calibration_groups, group_of
+from features.model.calibration import (
+    UNSEEN_BIN,
+    Calibrator,
+    CQRCalibrator,
+    PartialCalibrator,
+    calibration_groups,
+    group_of,
+)
 from features.model.cases import CaseInput, CaseModel
 from features.model.columns import SEGMENTS, award_segment_codes, award_segments
+from features.model.difficulty import DifficultyScale, missing_facts
 from features.model.featurize import (
     CIRCUMSTANCE_FEATURES,
     MONOTONE_INCREASING,
@@ -58,7 +70,10 @@ from features.model.reasons import reason_of
 from features.model.trees import ForestTables
 
 Target = Literal["custodial_months", "fine_yuan", "awarded_total_yuan"]
-Family = Literal["baseline", "band_quantile", "ridge", "forest", "lightgbm", "custom"]
+Family = Literal["baseline", "band_quantile", "ridge", "forest", "lightgbm", "cqr", "custom"]
+Calibration = Literal["band", "pooled", "partial"]
+Difficulty = Literal["none", "missing_facts"]
+CQR_FAMILY = "cqr"  # conformalized quantile regression (criminal targets; see OutcomeRegressor)
 TARGET_KIND: dict[str, Literal["criminal", "civil"]] = {
     "custodial_months": "criminal",
     "fine_yuan": "criminal",
@@ -158,11 +173,16 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         featurizer: the :class:`CaseFeaturizer` (cloned at fit; default ``CaseFeaturizer(kind)``); experiments pass
             one that keeps a subset of the features.
         n_calibration_folds: folds of the internal cross-fit that produces calibration residuals.
-        calibration: ``band`` (Mondrian by band / kind of suit, the law's order kept) | ``pooled`` (one group).
+        calibration: ``band`` (Mondrian by band / kind of suit, the law's order kept) | ``pooled`` (one group) |
+            ``partial`` (each band's residuals mixed with the pooled ones by its size, the law's order kept:
+            :class:`features.model.calibration.PartialCalibrator`; not for ``band_quantile`` or ``cqr``).
         floor: where a custodial interval may reach below the band's minimum (Criminal Law Art. 63): ``always``
             (down to a fine alone for every case: the facts that allow it are often unstated) | ``facts`` (only
             when surrender, an accessory role or an attempt is stated or unknown; not when all three are stated
             absent).
+        difficulty: ``none`` | ``missing_facts`` (criminal targets, conformal families other than ``cqr``):
+            normalized conformal, each residual divided by a scale that grows with the band-deciding facts the
+            case does not state (:mod:`features.model.difficulty`), intervals multiplied back by it.
         random_state: seed.
     ``fit(X, y, groups=None)``: X cases (n,), y natural units (n,), groups keep co-defendants together.
     ``prepare(X)`` -> :class:`Prepared`; ``estimate(prepared)`` -> arrays of shape (n,): ``point``, ``low``,
@@ -178,9 +198,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         learner: str | None = None,
         featurizer: CaseFeaturizer | None = None,
         n_calibration_folds: int = 5,
-        calibration: Literal["band", "pooled"] = "band",
+        calibration: Calibration = "band",
         floor: Literal["always", "facts"] = "always",
         random_state: int = 0,
+        difficulty: Difficulty = "none",
     ) -> None:
         self.target = target
         self.family = family
@@ -192,6 +213,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.calibration = calibration
         self.floor = floor
         self.random_state = random_state
+        self.difficulty = difficulty
 
     # ---- rule layer
     def prepare(self, X: CaseInput) -> Prepared:
@@ -270,8 +292,9 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
     def fit(
         self, X: CaseInput, y: Sequence[float] | NDArray[np.float64], groups: Sequence[Any] | None = None
     ) -> OutcomeRegressor:
-        if self.family not in (*BASELINE_FAMILIES, *LEARNED_FAMILIES):
+        if self.family not in (*BASELINE_FAMILIES, *LEARNED_FAMILIES, CQR_FAMILY):
             raise ValueError(f"unknown model family {self.family!r}")
+        self._check_interval_options()
         self.featurizer_ = _fitted_featurizer(self.featurizer, TARGET_KIND[self.target])
         self.feature_names_ = [str(n) for n in self.featurizer_.get_feature_names_out()]
         prepared = self.prepare(X)
@@ -285,6 +308,9 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.forest_tables_: ForestTables | None = None
         self.adjust_: AdjustmentLayer | None = None
         self.quantiles_: dict[str, NDArray[np.float64]] | None = None
+        self.difficulty_: DifficultyScale | None = None
+        self.cqr_: CQRCalibrator | None = None
+        self.tail_models_: tuple[Any, Any] | None = None
         self.rates_: dict[str, float] = {}
         self.pooled_rate_ = 1.0
         keep = np.ones(len(prepared), dtype=bool)
@@ -299,12 +325,91 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         if self.family == "band_quantile":
             self._fit_quantiles(sub_labels, y_arr[keep])
             return self
-        oof = self._baseline(sub) if self.family == "baseline" else self._fit_learned(sub, z, sub_groups)
+        if self.family == CQR_FAMILY:
+            oof, q_low, q_high = self._fit_cqr(sub, z, sub_groups)
+        else:
+            oof = self._baseline(sub) if self.family == "baseline" else self._fit_learned(sub, z, sub_groups)
         if self.calibration == "pooled":  # one set of residuals for every band (the intervals experiment)
             sub_labels = np.full(len(sub_labels), "all", dtype=object)
-        self.calibrator_ = Calibrator(z - oof, sub_labels, order=BAND_ORDER if self._criminal else None)
+        order = BAND_ORDER if self._criminal else None
+        scaled = z - oof
+        if self.difficulty == "missing_facts":
+            missing = missing_facts(sub.cols.facts)
+            self.difficulty_ = DifficultyScale.fit(missing, z - oof)
+            scaled = (z - oof) / self.difficulty_.sigma(missing)
+        if self.calibration == "partial":
+            self.calibrator_: Calibrator | PartialCalibrator = PartialCalibrator(scaled, sub_labels, order=order)
+        else:
+            self.calibrator_ = Calibrator(scaled, sub_labels, order=order)
+        if self.family == CQR_FAMILY:
+            self.cqr_ = CQRCalibrator(z, q_low, q_high, sub_labels, self.level, order=order)
         self.calibration_residual_mae_ = float(np.mean(np.abs(z - oof))) if len(z) else float("nan")
         return self
+
+    def _check_interval_options(self) -> None:
+        """Refuse interval options a family or target cannot take, naming the parameter."""
+        calibration = getattr(self, "calibration", "band")
+        difficulty = getattr(self, "difficulty", "none")
+        if calibration not in ("band", "pooled", "partial"):
+            raise ValueError(f"calibration: {calibration!r} is not one of band, pooled, partial")
+        if difficulty not in ("none", "missing_facts"):
+            raise ValueError(f"difficulty: {difficulty!r} is not one of none, missing_facts")
+        if self.family == CQR_FAMILY and not self._criminal:
+            raise ValueError("family: cqr estimates criminal targets only (custodial_months, fine_yuan)")
+        if calibration == "partial" and self.family in ("band_quantile", CQR_FAMILY):
+            raise ValueError(f"calibration: partial needs conformal residuals; the {self.family} family has none")
+        if difficulty != "none" and (not self._criminal or self.family in ("band_quantile", CQR_FAMILY)):
+            raise ValueError(
+                "difficulty: missing_facts applies to criminal targets of the conformal families "
+                "(baseline, ridge, forest, lightgbm, custom)"
+            )
+
+    def _cqr_learner(self, names: Sequence[str], quantile: float) -> Any:
+        """LightGBM on the pinball loss at ``quantile`` (:class:`features.model.quantile.QuantileBoost`), non-decreasing
+        in the features the law orders as the ``lightgbm`` family, with that family's sizes."""
+        from features.model.quantile import QuantileBoost
+
+        monotone = [1 if name in MONOTONE_INCREASING else 0 for name in names]
+        return QuantileBoost(quantile, monotone, self.params, self.random_state)
+
+    def _cqr_levels(self) -> tuple[float, float, float]:
+        alpha = (1 - self.level) / 2
+        return alpha, 0.5, 1 - alpha
+
+    def _fit_cqr(
+        self, prepared: Prepared, z: NDArray[np.float64], groups: Sequence[Any] | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Fit the median and the two tail quantiles of the base on log(1 + y) and the circumstances' bounded
+        adjustments (from the median's out-of-fold residuals, as :meth:`_fit_learned`); returns the out-of-fold
+        median, lower and upper quantiles (the adjustment added to each; the tails put in order)."""
+        columns = self._base_columns()
+        self.base_columns_ = columns
+        names = [self.feature_names_[i] for i in columns]
+        x = prepared.feats[:, columns]
+        low_l, median_l, high_l = (self._cqr_learner(names, q) for q in self._cqr_levels())
+        C = prepared.cols.criminal_circumstances
+        self.adjust_ = AdjustmentLayer(self.featurizer_.law_)
+        self.adjust_.fit(C, z - self._cross_fit(median_l, x, z, groups))
+        effect = self.adjust_.effect(C)
+        self.model_ = clone(median_l).fit(x, z - effect)
+        self.tail_models_ = (clone(low_l).fit(x, z - effect), clone(high_l).fit(x, z - effect))
+        oof = [self._cross_fit(m, x, z - effect, groups) + effect for m in (median_l, low_l, high_l)]
+        return oof[0], np.minimum(oof[1], oof[2]), np.maximum(oof[1], oof[2])
+
+    def _cqr_interval(
+        self, prepared: Prepared, labels: NDArray[Any]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The conformalized quantile interval on log(1 + y), shape (n,) each."""
+        assert self.tail_models_ is not None and self.cqr_ is not None
+        x = prepared.feats[:, self.base_columns_]
+        effect = self._effect(prepared)
+        a, b = (np.asarray(m.predict(x), dtype=float) + effect for m in self.tail_models_)
+        return self.cqr_.interval(np.minimum(a, b), np.maximum(a, b), labels)
+
+    def _sigma(self, prepared: Prepared) -> NDArray[np.float64] | None:
+        """The normalized-conformal scale of each case (``difficulty="missing_facts"``), or None."""
+        scale = getattr(self, "difficulty_", None)
+        return None if scale is None else scale.sigma(missing_facts(prepared.cols.facts))
 
     def _fit_quantiles(self, labels: NDArray[Any], y: NDArray[np.float64]) -> None:
         groups = calibration_groups(labels)
@@ -473,7 +578,14 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             point_raw = median
         else:
             assert z_hat is not None
-            lo_z, hi_z = self.calibrator_.interval(z_hat, labels, self.level)
+            sigma = self._sigma(prepared)
+            if getattr(self, "cqr_", None) is not None:
+                lo_z, hi_z = self._cqr_interval(prepared, labels)
+            elif sigma is not None:  # normalized: the residual percentiles scaled by each case's difficulty
+                lo_off, hi_off = self.calibrator_.interval(np.zeros(n), labels, self.level)
+                lo_z, hi_z = z_hat + sigma * lo_off, z_hat + sigma * hi_off
+            else:
+                lo_z, hi_z = self.calibrator_.interval(z_hat, labels, self.level)
             lo, hi = np.expm1(np.clip(lo_z, -EXP_LIMIT, EXP_LIMIT)), np.expm1(np.clip(hi_z, -EXP_LIMIT, EXP_LIMIT))
             point_raw = np.expm1(z_hat)
         point = np.clip(point_raw, low_legal, high_legal)
@@ -486,12 +598,22 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
                 p = self._empirical_cdf(bins, threshold)
             else:
                 assert z_hat is not None
-                p = self.calibrator_.cdf(z_hat, labels, math.log1p(threshold))
+                p = self._calibrated_cdf(self._sigma(prepared), z_hat, labels, math.log1p(threshold))
             p = np.where(high_legal <= threshold, 1.0, np.where(floor > threshold, 0.0, p))
             out["p_le_threshold"] = np.clip(p, 0.0, 1.0)
         if self._hurdle:
             out["p_positive"] = self._positive_rate(bins)
         return out
+
+    def _calibrated_cdf(
+        self, sigma: NDArray[np.float64] | None, z_hat: NDArray[np.float64], labels: NDArray[Any], z: float
+    ) -> NDArray[np.float64]:
+        """P(log(1 + Y) <= z) of each case's conformal distribution (normalized by ``sigma``, each case's
+        difficulty, when not None)."""
+        if sigma is None:
+            return self.calibrator_.cdf(z_hat, labels, z)
+        # P(z_hat + sigma A <= z) = P(A <= (z - z_hat) / sigma): a system's test on (z_hat - z) / sigma against 0
+        return self.calibrator_.cdf((z_hat - z) / sigma, labels, 0.0)
 
     def cdf(self, prepared: Prepared, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(outcome <= values[i]) for each case of a prepared batch (natural units), within the legal range."""
@@ -500,6 +622,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         floor = self._floor(low_legal, prepared)
         out = np.empty(len(prepared))
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
+        sigma = None if self.quantiles_ is not None else self._sigma(prepared)
         rate = self._positive_rate(labels)
         for i, v in enumerate(values):
             if v >= high_legal[i]:
@@ -512,7 +635,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
                 inner = float(self._empirical_cdf(labels[i : i + 1], float(v))[0])
             else:
                 assert z_hat is not None
-                inner = float(self.calibrator_.cdf(z_hat[i : i + 1], labels[i : i + 1], math.log1p(v))[0])
+                row_sigma = None if sigma is None else sigma[i : i + 1]
+                inner = float(
+                    self._calibrated_cdf(row_sigma, z_hat[i : i + 1], labels[i : i + 1], math.log1p(v))[0]
+                )
             out[i] = (1 - rate[i]) + rate[i] * inner if self._hurdle else inner
         return np.clip(out, 0.0, 1.0)
 
