@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pytest
 
@@ -44,7 +46,7 @@ def test_fast_probation_path_equals_calibrated_predict_proba(criminal: list[Crim
 
 @pytest.mark.parametrize("family", ["logistic", "lightgbm"])
 def test_probation_with_one_suspended_sentence_is_told_as_the_base_rate(
-    criminal: list[CriminalCase], family: str
+    criminal: list[CriminalCase], family: Literal["logistic", "lightgbm"]
 ) -> None:
     """A calibrated classifier needs each outcome twice (two calibration folds); a learning curve's small subset
     can hold one suspended sentence: the model then answers the band's base rate and says so, as base_rate does."""
