@@ -14,9 +14,10 @@ from starlette.responses import Response
 
 from features.law.schema import CaseBase, fact_fields, no_fact_reason
 from features.model.answer import ESTIMATE_FAILED
+from serving.deps import Services
 from serving.errors import json_response
-from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
-from serving.holder import TRAIN_COMMAND, ModelHolder
+from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, ChampionSet, NoChampionError
+from serving.holder import TRAIN_COMMAND
 from serving.observability import Metrics
 from serving.settings import Settings
 
@@ -61,6 +62,20 @@ def unavailable(reason: str, settings: Settings) -> Response:
     )
 
 
+def champions_or_503(kind: Literal["criminal", "civil"], services: Services) -> ChampionSet | Response:
+    """The champions that answer ``kind``, or the 503 saying what to run (:func:`unavailable`)."""
+    try:
+        return services.holder.snapshot.require(CRIMINAL_TARGETS if kind == "criminal" else CIVIL_TARGETS)
+    except NoChampionError as exc:
+        return unavailable(str(exc), services.settings)
+
+
+def refuse(kind: Literal["criminal", "civil"], detail: list[dict[str, str]], metrics: Metrics) -> Response:
+    """The 422 naming each refused field (never its value), counted as an invalid case of ``kind``."""
+    metrics.cases.labels(kind, "invalid").inc()
+    return json_response({"detail": detail}, status_code=422)
+
+
 def too_many(n: int, settings: Settings) -> Response:
     return json_response(
         {"detail": [{"field": "cases", "reason": f"{n} cases: at most {settings.max_batch} per call"}]},
@@ -78,23 +93,17 @@ def count_items(items: Sequence[dict[str, Any]], kind: str, metrics: Metrics) ->
 
 
 def estimate_batch_response(
-    items: Sequence[Any],
-    kind: Literal["criminal", "civil"],
-    holder: ModelHolder,
-    settings: Settings,
-    metrics: Metrics,
-    *,
-    allow_prior: bool = False,
+    items: Sequence[Any], kind: Literal["criminal", "civil"], services: Services, *, allow_prior: bool = False
 ) -> Response:
     """What both ``/estimate:batch`` endpoints answer: 422 over ``EXPOSURE_MAX_BATCH`` cases, 503 without
     champions, else one result per case, in order (the estimator's ``answer_records``: a case that states no fact
     is refused in its slot unless ``allow_prior``)."""
+    settings = services.settings
     if len(items) > settings.max_batch:
         return too_many(len(items), settings)
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS if kind == "criminal" else CIVIL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
+    champions = champions_or_503(kind, services)
+    if isinstance(champions, Response):
+        return champions
     results = champions.answer_records(kind, items, k=settings.similar_k, allow_prior=allow_prior)
-    count_items(results, kind, metrics)
+    count_items(results, kind, services.metrics)
     return json_response({"results": results})

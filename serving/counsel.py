@@ -18,17 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from features.law.schema import CivilCase, CriminalCase, no_fact_reason
-from features.model.check import Sentence
+from features.model.check import Award, Sentence
 from features.model.codefendants import compare, merge
 from features.tables import describe_validation_error
 from features.text.documents import DocumentError
 from features.text.judgment import DefendantRow, Judgment, parse_judgment, read_judgment
-from serving.batch import unavailable
-from serving.errors import json_response
-from serving.estimate import CIVIL_TARGETS, CRIMINAL_TARGETS, NoChampionError
-from serving.holder import ModelHolder
-from serving.observability import Metrics
-from serving.settings import Settings
+from serving.batch import champions_or_503, refuse
+from serving.deps import Services
+from serving.service import Answered, Kind
 
 UNIT_NOT_ESTIMATED = (
     "a unit (被告单位) is punished by a fine only (Criminal Law Art. 253-1(3)); the estimates are for individual "
@@ -36,48 +33,30 @@ UNIT_NOT_ESTIMATED = (
 )
 
 
-def _refuse(kind: str, detail: list[dict[str, str]], metrics: Metrics) -> Response:
-    metrics.cases.labels(kind, "invalid").inc()
-    return json_response({"detail": detail}, status_code=422)
-
-
 def _no_fact(case: CriminalCase | CivilCase, where: str) -> list[dict[str, str]] | None:
     reason = no_fact_reason(case)
     return None if reason is None else [{"field": where, "reason": reason}]
 
 
-def criminal_check(
-    case: CriminalCase, sentence: Sentence, holder: ModelHolder, settings: Settings, metrics: Metrics
-) -> tuple[CriminalCase, dict[str, Any], dict[str, Any]] | Response:
-    """The case, its whole answer and the check of ``sentence`` in it; or the error response."""
+def check(kind: Kind, case: CriminalCase | CivilCase, given: Sentence | Award, services: Services) -> Answered:
+    """The case and its whole answer with the check of ``given`` (a sentence for criminal, an award for civil) in it
+    under ``check``; or the error response (422 when the case states no fact, 503 without a champion)."""
     refused = _no_fact(case, "case")
     if refused is not None:
-        return _refuse("criminal", refused, metrics)
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    answer, check = champions.check_criminal([case], [sentence], k=settings.similar_k)[0]
-    assert check is not None
-    metrics.cases.labels("criminal", "ok").inc()
-    return case, answer, check
+        return refuse(kind, refused, services.metrics)
+    champions = champions_or_503(kind, services)
+    if isinstance(champions, Response):
+        return champions
+    answer, placed = champions.check(kind, [case], [given], k=services.settings.similar_k)[0]
+    assert placed is not None
+    services.metrics.cases.labels(kind, "ok").inc()
+    return case, {**answer, "check": placed}
 
 
-def civil_check(
-    case: CivilCase, award: Any, holder: ModelHolder, settings: Settings, metrics: Metrics
-) -> tuple[CivilCase, dict[str, Any], dict[str, Any]] | Response:
-    """The civil case, its whole answer and the check of ``award`` in it; or the error response."""
-    refused = _no_fact(case, "case")
-    if refused is not None:
-        return _refuse("civil", refused, metrics)
-    try:
-        champions = holder.snapshot.require(CIVIL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
-    answer, check = champions.check_civil([case], [award], k=settings.similar_k)[0]
-    assert check is not None
-    metrics.cases.labels("civil", "ok").inc()
-    return case, answer, check
+def check_first(answer: dict[str, Any]) -> dict[str, Any]:
+    """The JSON of a check (``serving.schemas.CriminalCheck`` / ``CivilCheck``): the check, then the whole estimate it
+    was placed in."""
+    return {**answer["check"], "estimate": {k: v for k, v in answer.items() if k != "check"}}
 
 
 @dataclass
@@ -104,35 +83,25 @@ class Codefendants:
 def codefendants(
     shared: dict[str, Any],
     defendants: list[dict[str, Any]],
-    holder: ModelHolder,
-    settings: Settings,
-    metrics: Metrics,
+    services: Services,
 ) -> Codefendants | Response:
     """Every defendant's case (shared facts, their own fields on top), estimated in one batch, and compared; or the
     422 naming every refused field (``shared.x``, ``defendants.i.x``), or the 503."""
+    settings, metrics = services.settings, services.metrics
     if len(defendants) > settings.max_batch:
-        return _refuse(
-            "criminal",
-            [
-                {
-                    "field": "defendants",
-                    "reason": f"{len(defendants)} defendants: at most {settings.max_batch} per call",
-                }
-            ],
-            metrics,
-        )
+        reason = f"{len(defendants)} defendants: at most {settings.max_batch} per call"
+        return refuse("criminal", [{"field": "defendants", "reason": reason}], metrics)
     cases, errors = merge(shared, defendants)
     detail = [e for errs in errors for e in errs]
     for i, case in enumerate(cases):
         if case is not None and (refused := _no_fact(case, f"defendants.{i}")) is not None:
             detail += refused
     if detail:
-        return _refuse("criminal", [dict(e) for e in detail], metrics)
+        return refuse("criminal", [dict(e) for e in detail], metrics)
     valid = [c for c in cases if c is not None]
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
+    champions = champions_or_503("criminal", services)
+    if isinstance(champions, Response):
+        return champions
     answers = champions.estimate_criminal(valid, k=settings.similar_k)
     metrics.cases.labels("criminal", "ok").inc(len(valid))
     return Codefendants(valid, answers, compare(shared, defendants, valid, answers))
@@ -187,20 +156,18 @@ async def judgment(
     data: bytes | None,
     text: str | None,
     filename: str,
-    holder: ModelHolder,
-    settings: Settings,
-    metrics: Metrics,
+    services: Services,
 ) -> dict[str, Any] | Response:
     """A whole judgment (an uploaded file's bytes or a pasted text) read and answered per defendant: the case fields
     with their evidence and confidence, the estimate, and where the stated sentence falls in it
     (``serving.schemas.JudgmentResponse``); or 422 (the file cannot be read) / 503."""
     read_ = await run_in_threadpool(read, data, text, filename)  # reading a PDF takes a while: off the event loop
+    settings, metrics = services.settings, services.metrics
     if isinstance(read_, list):
-        return _refuse("criminal", read_, metrics)
-    try:
-        champions = holder.snapshot.require(CRIMINAL_TARGETS)
-    except NoChampionError as exc:
-        return unavailable(str(exc), settings)
+        return refuse("criminal", read_, metrics)
+    champions = champions_or_503("criminal", services)
+    if isinstance(champions, Response):
+        return champions
     rows: list[dict[str, Any]] = []
     valid: list[tuple[int, CriminalCase, Sentence | None]] = []
     for i, row in enumerate(read_.defendants):
@@ -223,7 +190,8 @@ async def judgment(
         if case is not None:
             valid.append((i, case, sentence))
     if valid:
-        pairs = champions.check_criminal([c for _, c, _ in valid], [s for _, _, s in valid], k=settings.similar_k)
+        cases, sentences = [c for _, c, _ in valid], [s for _, _, s in valid]
+        pairs = champions.check("criminal", cases, sentences, k=settings.similar_k)
         for (i, _, _), (answer, check) in zip(valid, pairs, strict=True):
             rows[i]["estimate"] = answer
             rows[i]["check"] = check

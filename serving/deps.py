@@ -1,8 +1,10 @@
-"""FastAPI dependencies: settings, model holder and metrics (all on ``app.state``), and the optional API key."""
+"""FastAPI dependencies: settings, model holder and metrics (all on ``app.state``), the three together as the
+:class:`Services` a route hands the service layer, and the optional API key."""
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -56,3 +58,20 @@ async def require_api_key(
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a route hands the service layer (:mod:`serving.service`, :mod:`serving.counsel`, :mod:`serving.batch`):
+    the app's model holder, settings and metrics."""
+
+    holder: ModelHolder
+    settings: Settings
+    metrics: Metrics
+
+
+async def get_services(holder: HolderDep, settings: SettingsDep, metrics: MetricsDep) -> Services:
+    return Services(holder, settings, metrics)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

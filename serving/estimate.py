@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from features.law.schema import CivilCase, CriminalCase
 from features.model.answer import (
@@ -176,26 +176,22 @@ class ChampionSet:
         assert isinstance(estimator, CivilEstimator)
         return self._with_identity("civil", estimator.answer(cases, k=k))
 
-    def check_criminal(
-        self, cases: Sequence[CriminalCase], sentences: Sequence[Sentence | None], k: int | None = None
+    def check(
+        self,
+        kind: Literal["criminal", "civil"],
+        cases: Sequence[CriminalCase | CivilCase],
+        given: Sequence[Sentence | Award | None],
+        k: int | None = None,
     ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Each case's whole answer and, where a sentence is given, its deviation check (one batch)."""
-        self.require(["criminal"])
-        estimator = self.estimators["criminal"].estimator
-        assert isinstance(estimator, CriminalEstimator)
-        pairs = estimator.check(cases, sentences, k=k)
-        self._with_identity("criminal", [answer for answer, _ in pairs])
-        return pairs
-
-    def check_civil(
-        self, cases: Sequence[CivilCase], awards: Sequence[Award | None], k: int | None = None
-    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Each civil case's whole answer and, where an award is given, its deviation check (one batch)."""
-        self.require(["civil"])
-        estimator = self.estimators["civil"].estimator
-        assert isinstance(estimator, CivilEstimator)
-        pairs = estimator.check(cases, awards, k=k)
-        self._with_identity("civil", [answer for answer, _ in pairs])
+        """Each case's whole answer and, where a sentence (criminal: months, yuan) or an award (civil: yuan) is given,
+        its deviation check: the kind's estimator's ``check``, one batch, with the registry identity added."""
+        self.require([kind])
+        expected = Sentence if kind == "criminal" else Award
+        if any(g is not None and not isinstance(g, expected) for g in given):
+            raise TypeError(f"a {kind} check places a {expected.__name__} in the estimate")
+        estimator: Any = self.estimators[kind].estimator  # CriminalEstimator.check or CivilEstimator.check
+        pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = estimator.check(cases, given, k=k)
+        self._with_identity(kind, [answer for answer, _ in pairs])
         return pairs
 
     def answer_records(

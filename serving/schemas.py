@@ -437,14 +437,7 @@ class CriminalCheckRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "case": examples.CRIMINAL_CASE,
-                    "sentence": {"custodial_months": 30, "probation_months": None, "fine_yuan": 20000},
-                }
-            ]
-        },
+        json_schema_extra={"examples": [examples.CRIMINAL_CHECK_REQUEST]},
     )
 
     case: CriminalCase
@@ -481,7 +474,7 @@ class CivilCheck(AwardCheck):
 class CivilCheckRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"case": examples.CIVIL_CASE, "award": {"awarded_total_yuan": 300000}}]},
+        json_schema_extra={"examples": [examples.CIVIL_CHECK_REQUEST]},
     )
 
     case: CivilCase
@@ -646,13 +639,13 @@ def _cases_of(model: str) -> Any:
 
 
 class CriminalBatchRequest(BatchRequest):
-    model_config = _examples({"cases": [examples.CRIMINAL_CASE, {"records_total": -5}]})
+    model_config = _examples(examples.CRIMINAL_BATCH_REQUEST)
 
     cases: list[Any] = _cases_of("CriminalCase")
 
 
 class CivilBatchRequest(BatchRequest):
-    model_config = _examples({"cases": [examples.CIVIL_CASE, {"claimed_yuan": "a lot"}]})
+    model_config = _examples(examples.CIVIL_BATCH_REQUEST)
 
     cases: list[Any] = _cases_of("CivilCase")
 
@@ -671,20 +664,10 @@ class CivilBatchItem(BatchItem):
     estimate: CivilEstimate | None = None
 
 
-_REFUSED = {
-    "index": 1,
-    "ok": False,
-    "errors": [{"field": "records_total", "reason": "Input should be greater than or equal to 0"}],
-    "estimate": None,
-}
-
-
 class CriminalBatchResponse(BaseModel):
     """One result per case, in the order of the request."""
 
-    model_config = _examples(
-        {"results": [{"index": 0, "ok": True, "errors": None, "estimate": examples.CRIMINAL_ANSWER}, _REFUSED]}
-    )
+    model_config = _examples(examples.CRIMINAL_BATCH_ANSWER)
 
     results: list[CriminalBatchItem]
 
@@ -692,14 +675,7 @@ class CriminalBatchResponse(BaseModel):
 class CivilBatchResponse(BaseModel):
     """One result per case, in the order of the request."""
 
-    model_config = _examples(
-        {
-            "results": [
-                {"index": 0, "ok": True, "errors": None, "estimate": examples.CIVIL_ANSWER},
-                {**_REFUSED, "errors": [{"field": "claimed_yuan", "reason": "Input should be a valid number"}]},
-            ]
-        }
-    )
+    model_config = _examples(examples.CIVIL_BATCH_ANSWER)
 
     results: list[CivilBatchItem]
 

@@ -26,6 +26,7 @@ import httpx
 import pytest
 from judgment_texts import TWO_DEFENDANTS, UNIT_AND_SEVERAL_CHARGES
 from servers import app_env, free_port, start, uvicorn_command
+from validated import validated
 
 from features.law.table import load_law_table
 from serving.schemas import CivilCheck, CodefendantsResponse, CriminalCheck, CriminalEstimate, JudgmentResponse
@@ -78,7 +79,7 @@ def test_a_proposed_sentence_is_placed_in_the_estimate(http: httpx.Client) -> No
     r = http.post("/v1/criminal/check", json=body)
     assert r.status_code == 200, r.text
     check = r.json()
-    CriminalCheck.model_validate(check)
+    validated(CriminalCheck, check)
     term = check["custodial_months"]
     assert term["value"] == 30 and check["sentence"]["custodial_months"] == 30
     # the mid-distribution percentile of 30 months: 100 x (P(< 30) + P(= 30) / 2)
@@ -166,7 +167,7 @@ def test_an_award_is_placed_in_the_estimate_and_against_the_claim(http: httpx.Cl
     r = http.post("/v1/civil/check", json=body)
     assert r.status_code == 200, r.text
     check = r.json()
-    CivilCheck.model_validate(check)
+    validated(CivilCheck, check)
     claimed = body["case"]["claimed_yuan"]
     assert check["share_of_claim"] == pytest.approx(300000 / claimed, abs=1e-3)
     assert check["estimate"] == http.post("/v1/civil/estimate", json=body["case"]).json()
@@ -226,7 +227,7 @@ def test_exposure_check_prints_the_same_numbers(http: httpx.Client, served: Serv
 def test_levers_are_in_every_criminal_answer(http: httpx.Client, served: Served) -> None:
     case = json.loads((EXAMPLES / "criminal_case.json").read_text(encoding="utf-8"))
     answer = http.post("/v1/criminal/estimate", json=case).json()
-    CriminalEstimate.model_validate(answer)
+    validated(CriminalEstimate, answer)
     names = [lv["name"] for lv in answer["levers"]]
     # the example: plea, restitution and confession stated; surrender not stated; an insider who sold; a sole
     # defendant (no accessory role); 30,000 parcel records set the band
@@ -277,7 +278,7 @@ def test_two_defendants_return_two_ordered_estimates(http: httpx.Client) -> None
     r = http.post("/v1/criminal/codefendants", json=body)
     assert r.status_code == 200, r.text
     answer = r.json()
-    CodefendantsResponse.model_validate(answer)
+    validated(CodefendantsResponse, answer)
     accessory, principal = (d["estimate"] for d in answer["defendants"])
     assert [d["defendant"] for d in answer["defendants"]] == ["甲", "乙"]
     # on the same facts the accessory (-20% to -50%, 法发〔2021〕21号) is never above the principal
@@ -342,7 +343,7 @@ def test_an_uploaded_judgment_is_read_estimated_and_its_sentence_checked(
     )
     assert r.status_code == 200, r.text
     answer = r.json()
-    JudgmentResponse.model_validate(answer)
+    validated(JudgmentResponse, answer)
     assert answer["case_number"] == "（2021）浙0105刑初123号" and answer["personal_information"]
     zhang, li = answer["defendants"]
     # the sentences the verdict states: 二年 and 三万元; 一年, 缓刑一年六个月, 一万元

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from servers import Server, app_env, free_port, start, uvicorn_command
+from validated import validated
 
 from serving import schemas
 
@@ -84,7 +85,7 @@ def _assert_documented(document: dict[str, Any], path: str, method: str, r: http
     body = r.json()
     assert set(schema.get("required", [])) <= set(body), (method, path, status, name, body)
     assert set(body) <= set(schema.get("properties", {})), (method, path, status, name, body)
-    getattr(schemas, name).model_validate(body)
+    validated(getattr(schemas, name), body)
 
 
 def _example_body(document: dict[str, Any], op: dict[str, Any]) -> Any:
@@ -226,14 +227,12 @@ def test_a_case_without_any_fact_is_refused_naming_what_can_be_given(servers: di
 
 def test_the_prior_is_given_only_when_asked_and_says_so(servers: dict[str, Server]) -> None:
     with servers["full"].client(headers={"X-API-Key": KEY}) as client:
-        with_facts = schemas.CriminalEstimate.model_validate(
-            client.post("/v1/criminal/estimate", json=CRIMINAL).json()
-        )
+        with_facts = validated(schemas.CriminalEstimate, client.post("/v1/criminal/estimate", json=CRIMINAL))
         assert with_facts.prior_only is False and with_facts.warnings == []
         for body in ({}, {"facts": "今天天气很好。"}):
             r = client.post("/v1/criminal/estimate", params={"prior": "true"}, json=body)
             assert r.status_code == 200, r.text
-            answer = schemas.CriminalEstimate.model_validate(r.json())
+            answer = validated(schemas.CriminalEstimate, r)
             assert answer.prior_only is True
             assert any("No fact of the case was given" in w for w in answer.warnings)
         civil = client.post("/v1/civil/estimate?prior=true", json={})

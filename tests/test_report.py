@@ -69,11 +69,14 @@ def test_criminal_report_has_what_a_memo_needs() -> None:
     assert "Especially serious (情节特别严重)" in html and 'data-band="especially_serious"' in html
     assert "Interp. 2017 Art. 5(2)(3)" in html and "Interp. 2017 Art. 5(1)(7) + 5(1)(8)" in html  # cited rules
     assert "36–84 months" in html  # the legal range
-    assert 'data-low="36.0" data-high="84.0" data-point="36.0"' in html  # the drawn interval
+    months = examples.CRIMINAL_ANSWER["custodial_months"]  # the answer the service gives (serving.examples)
+    drawn = f'data-low="{months["low"]}" data-high="{months["high"]}" data-point="{months["point"]}"'
+    assert drawn in html  # the drawn interval carries the answer's months
     assert "Records (条数), 条" in html and "Parcel slips (快递单信息): 30,000" in html  # inputs, in words
-    assert "Legal minimum of the band (法定刑下限)" in html  # drivers, in words
-    assert "http://e.mzyfz.org.cn/paper/2450/paper_65607_13379.html" in html and "reference only" in html
-    assert "exposure-custodial_months" in html and "0123456789abcdef0123456789abcdef" in html
+    assert feature_label(examples.CRIMINAL_ANSWER["drivers"][0]["feature"]) in html  # drivers, in words
+    assert all(s["source_url"] in html for s in examples.CRIMINAL_ANSWER["similar_cases"] if s["source_url"])
+    assert "reference only" in html
+    assert MODELS["custodial_months"]["name"] in html and MODELS["custodial_months"]["run_id"] in html
     assert "8d1e7c3a (58 cases)" in html  # the data the models were trained on
     assert examples.CRIMINAL_ANSWER["disclaimer"] in html and report.DISCLAIMER_ZH in html
     # self-contained: no script, nothing loaded from elsewhere
@@ -105,9 +108,11 @@ def test_civil_report() -> None:
     models = {"awarded_total_yuan": {**examples.CIVIL_ANSWER["model"]["awarded_total_yuan"], "n_train": 40}}
     html = report.render_civil(case, examples.CIVIL_ANSWER, models, GENERATED)
     assert "Award exposure report" in html and "Public-interest suit (公益诉讼)" in html
-    assert "87,440 元" in html and "40 元 – 500,000 元" in html and "claimed 500,000 元" in html
-    assert 'data-low="40.0" data-high="500000.0" data-point="87440.0"' in html
-    assert "Procuratorate (检察院)" in html and "exposure-awarded_total_yuan" in html
+    award = examples.CIVIL_ANSWER["awarded_total_yuan"]  # the answer the service gives (serving.examples)
+    assert f"{award['point']:,.0f} 元" in html and f"{award['low']:,.0f} 元 – {award['high']:,.0f} 元" in html
+    assert "claimed 500,000 元" in html
+    assert f'data-low="{award["low"]}" data-high="{award["high"]}" data-point="{award["point"]}"' in html
+    assert "Procuratorate (检察院)" in html and models["awarded_total_yuan"]["name"] in html
     assert examples.CIVIL_ANSWER["disclaimer"] in html and "<script" not in html
 
 
@@ -125,7 +130,7 @@ CRIMINAL_PARTS = [
     "similar",
     "models",
 ]
-CIVIL_PARTS = ["headline", "award", "drivers", "similar", "models"]
+CIVIL_PARTS = ["headline", "award", "outcomes", "drivers", "similar", "models"]
 
 
 def _parts(html: str) -> dict[str, str]:
@@ -216,7 +221,8 @@ def test_uncertain_band_shows_both_readings_most_severe_first() -> None:
 def test_charts_put_values_where_the_axes_say() -> None:
     from serving import charts
 
-    months = examples.CRIMINAL_ANSWER["custodial_months"]
+    # an especially serious band (36-84 months, Art. 253-1) whose whole range is estimated, point at the minimum
+    months = {"point": 36.0, "low": 36.0, "high": 84.0, "level": 0.8, "legal_range": [36.0, 84.0]}
     bar = charts.custodial_chart(months)
     assert (bar.left, bar.right, bar.axis) == (24.0, 616.0, (0.0, 84.0))
 
@@ -227,9 +233,8 @@ def test_charts_put_values_where_the_axes_say() -> None:
     assert bar.marker.x == round(x(36.0), 2)
     assert [t.text for t in bar.ticks] == ["0", "6", "12", "24", "36", "48", "60", "72", "84"]
     # a fine from 7,670 to 1,025,110 yuan: log axis from 10^3 to 10^7 yuan, one tick per power of ten
-    fine = examples.CRIMINAL_ANSWER["fine_yuan"]
     money = charts.yuan_chart(
-        id="f", label="f", low=fine["low"], high=fine["high"], point=fine["point"], guide=fine["guideline_yuan"]
+        id="f", label="f", low=7670.0, high=1025110.0, point=49960.0, guide=[18000.0, 90000.0]
     )
     assert money.axis == (3.0, 7.0) and [t.text for t in money.ticks] == ["1000", "1万", "10万", "100万", "1000万"]
     assert money.legal_bar is not None and money.legal_bar.x == round(24 + (math.log10(18000) - 3) / 4 * 592, 2)

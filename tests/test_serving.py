@@ -19,17 +19,25 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 from servers import Server, app_env, free_port, register_again, registry_client, start, uvicorn_command
+from validated import validated
 
 from features.law.schema import CriminalCase
 from features.law.statutory import statutory_band
 from features.model.targets import ORDER_TARGETS
 from features.store import CHAMPION_ALIAS, KINDS, TARGETS, registered_name
+from serving import examples
 from serving.schemas import (
     CivilBatchResponse,
+    CivilCheck,
     CivilEstimate,
+    CodefendantsResponse,
     CriminalBatchResponse,
+    CriminalCheck,
     CriminalEstimate,
+    Health,
+    JudgmentResponse,
     ModelsResponse,
     Readiness,
 )
@@ -115,10 +123,10 @@ def main(servers: dict[str, Any]) -> Iterator[httpx.Client]:
 
 # ------------------------------------------------------------------------------------------------ health
 def test_healthz_readyz_when_models_are_loaded(main: httpx.Client) -> None:
-    assert main.get("/healthz").json() == {"status": "ok"}
+    assert validated(Health, main.get("/healthz")).status == "ok"
     ready = main.get("/readyz")
     assert ready.status_code == 200
-    body = Readiness.model_validate(ready.json())
+    body = validated(Readiness, ready)
     assert body.ready and body.reason is None
     assert set(body.versions) == set(KINDS) and all(body.versions.values())
 
@@ -127,7 +135,7 @@ def test_healthz_readyz_when_models_are_loaded(main: httpx.Client) -> None:
 def test_criminal_estimate_full_answer(main: httpx.Client) -> None:
     r = main.post("/v1/criminal/estimate", json={**CRIMINAL, "case_id": "c-1"})
     assert r.status_code == 200, r.text
-    answer = CriminalEstimate.model_validate(r.json())
+    answer = validated(CriminalEstimate, r)
     band = statutory_band(CriminalCase.model_validate(CRIMINAL))
     assert answer.case_id == "c-1"
     assert answer.band == band.band.value and answer.statutory.rules, "band and the rules that set it"
@@ -162,7 +170,7 @@ def test_criminal_estimate_full_answer(main: httpx.Client) -> None:
 def test_criminal_estimate_from_facts_and_extract(main: httpx.Client) -> None:
     r = main.post("/v1/criminal/estimate", json={"facts": FACTS, "case": {"year": 2024}})
     assert r.status_code == 200, r.text
-    answer = CriminalEstimate.model_validate(r.json())
+    answer = validated(CriminalEstimate, r)
     assert answer.extraction is not None
     assert answer.extraction.case["records_total"] == 30000 and answer.extraction.case["insider"] is True
     # 30,000 contact and address records (category C) sold by an insider: ten times the insider's halved
@@ -178,7 +186,7 @@ def test_criminal_estimate_from_facts_and_extract(main: httpx.Client) -> None:
 def test_civil_estimate_with_award_to_claim_ratio(main: httpx.Client) -> None:
     r = main.post("/v1/civil/estimate", json=CIVIL)
     assert r.status_code == 200, r.text
-    answer = CivilEstimate.model_validate(r.json())
+    answer = validated(CivilEstimate, r)
     award = answer.awarded_total_yuan
     assert 0 <= award.low <= award.point <= award.high <= CIVIL["claimed_yuan"]
     assert answer.award_to_claim_ratio is not None
@@ -199,16 +207,14 @@ def test_criminal_batch_answers_in_order_with_per_item_errors(main: httpx.Client
     ]
     r = main.post("/v1/criminal/estimate:batch", json={"cases": cases})
     assert r.status_code == 200, r.text
-    results = CriminalBatchResponse.model_validate(r.json()).results
+    results = validated(CriminalBatchResponse, r).results
     assert [x.index for x in results] == [0, 1, 2, 3]
     assert [x.ok for x in results] == [True, False, False, True]
     assert results[0].estimate is not None and results[0].estimate.case_id == "a"
     assert results[3].estimate is not None and results[3].estimate.case_id == "d"
     assert results[1].errors is not None and results[1].errors[0].field == "records_total"
     assert results[2].errors is not None and results[2].estimate is None
-    single = CriminalEstimate.model_validate(
-        main.post("/v1/criminal/estimate", json={**CRIMINAL, "case_id": "a"}).json()
-    )
+    single = validated(CriminalEstimate, main.post("/v1/criminal/estimate", json={**CRIMINAL, "case_id": "a"}))
     # crepes draws a random tie-breaker for P(y <= t) (smoothing): those two may differ in the third decimal
     noisy = {"p_custodial_le_36_months", "probation_probability", "extraction"}
     assert results[0].estimate.model_dump(exclude=noisy) == single.model_dump(exclude=noisy), "batch == single"
@@ -220,7 +226,7 @@ def test_civil_batch_and_batch_limit(main: httpx.Client) -> None:
         "/v1/civil/estimate:batch", json={"cases": [CIVIL, {"claimed_yuan": "lots"}, {"proceeding": "criminal"}]}
     )
     assert r.status_code == 200, r.text
-    results = CivilBatchResponse.model_validate(r.json()).results
+    results = validated(CivilBatchResponse, r).results
     assert [x.ok for x in results] == [True, False, False]
     assert results[1].errors is not None and results[1].errors[0].field == "claimed_yuan"
     assert results[2].errors is not None and results[2].errors[0].field == "proceeding"
@@ -233,11 +239,68 @@ def test_civil_batch_and_batch_limit(main: httpx.Client) -> None:
     assert main.post("/v1/criminal/estimate:batch", json={"cases": []}).status_code == 422
 
 
+# ------------------------------------------------------------------------------------------------ examples
+SHOWN_MODELS: dict[str, type[BaseModel]] = {
+    "CRIMINAL_ANSWER": CriminalEstimate,
+    "CIVIL_ANSWER": CivilEstimate,
+    "CRIMINAL_BATCH_ANSWER": CriminalBatchResponse,
+    "CIVIL_BATCH_ANSWER": CivilBatchResponse,
+    "SENTENCE_CHECK": CriminalCheck,
+    "AWARD_CHECK": CivilCheck,
+    "CODEFENDANTS_ANSWER": CodefendantsResponse,
+    "JUDGMENT_ANSWER": JudgmentResponse,
+}
+
+
+@pytest.mark.parametrize("name", list(examples.SHOWN))
+def test_every_answer_the_docs_show_is_what_the_service_answers(main: httpx.Client, name: str) -> None:
+    """/docs shows, for each shown request, the answer of champions trained as ``trained_home`` is (the command of
+    ``scripts/example_answers.py``): asked again of this server, the answer is that one to the last digit, cut as
+    ``serving.examples.shown`` says (fewer drivers, similar cases and levers; the run id of any training)."""
+    path, body = examples.SHOWN[name]
+    r = main.post(path, json=body)
+    assert r.status_code == 200, r.text[:300]
+    answer = r.json()
+    validated(SHOWN_MODELS[name], r)
+    assert examples.shown(name, answer) == getattr(examples, name), (
+        f"{name} is not what POST {path} answers: run scripts/example_answers.py (see its docstring)"
+    )
+    if name in ("SENTENCE_CHECK", "AWARD_CHECK"):  # the check's example carries the example estimate of its case
+        estimate = "CRIMINAL_ANSWER" if name == "SENTENCE_CHECK" else "CIVIL_ANSWER"
+        assert examples.shown(estimate, answer["estimate"]) == getattr(examples, estimate)
+
+
+def _without_none(value: Any) -> Any:
+    """What FastAPI writes of an example into the document: every null field left out (``exclude_none``)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def test_the_document_shows_the_examples_the_service_gives(main: httpx.Client) -> None:
+    """The response examples of /openapi.json are serving.examples' (the ones tied to the engine above)."""
+    schemas = main.get("/openapi.json").json()["components"]["schemas"]
+    shown = {
+        "CriminalEstimate": examples.CRIMINAL_ANSWER,
+        "CivilEstimate": examples.CIVIL_ANSWER,
+        "CriminalCheck": {**examples.SENTENCE_CHECK, "estimate": examples.CRIMINAL_ANSWER},
+        "CivilCheck": {**examples.AWARD_CHECK, "estimate": examples.CIVIL_ANSWER},
+        **{
+            SHOWN_MODELS[name].__name__: getattr(examples, name)
+            for name in ("CRIMINAL_BATCH_ANSWER", "CIVIL_BATCH_ANSWER", "CODEFENDANTS_ANSWER", "JUDGMENT_ANSWER")
+        },
+    }
+    for schema, example in shown.items():
+        assert schemas[schema]["examples"] == [_without_none(example)], schema
+
+
 # ------------------------------------------------------------------------------------------------ models, metrics
 def test_models_lists_versions_data_and_cv_metrics(main: httpx.Client) -> None:
     r = main.get("/v1/models")
     assert r.status_code == 200
-    body = ModelsResponse.model_validate(r.json())
+    body = validated(ModelsResponse, r)
     # every part of the two estimators: the four targets and the civil orders told as base rates
     assert body.ready and set(body.models) == {*TARGETS, *ORDER_TARGETS} and not body.missing
     for card in body.models.values():
@@ -397,7 +460,7 @@ def _assert_no_champion(client: httpx.Client) -> None:
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    body = Readiness.model_validate(ready.json())
+    body = validated(Readiness, ready)
     assert not body.ready and body.command == "exposure train"
     assert body.reason is not None and "exposure-criminal@champion" in body.reason
     for path, case in (
@@ -411,7 +474,7 @@ def _assert_no_champion(client: httpx.Client) -> None:
         assert r.json()["command"] == "exposure train" and "exposure train" in r.json()["detail"]
         assert r.headers["retry-after"]
     assert client.post("/v1/criminal/estimate", json={"records_total": -1}).status_code == 422  # still validates
-    models = ModelsResponse.model_validate(client.get("/v1/models").json())
+    models = validated(ModelsResponse, client.get("/v1/models"))
     assert not models.ready and not models.models and set(models.missing) == set(KINDS)
 
 
@@ -443,12 +506,14 @@ def test_no_champion_then_pickup_then_swap_under_load_without_failures(servers: 
             path, body = (
                 ("/v1/criminal/estimate", CRIMINAL) if kind == "criminal" else ("/v1/civil/estimate", CIVIL)
             )
-            model = CriminalEstimate if kind == "criminal" else CivilEstimate
+            model: type[CriminalEstimate | CivilEstimate] = (
+                CriminalEstimate if kind == "criminal" else CivilEstimate
+            )
             with server.client() as own:
                 while not stop.is_set():
                     try:
                         r = own.post(path, json=body)
-                        answer = model.model_validate(r.json()) if r.status_code == 200 else None
+                        answer = validated(model, r) if r.status_code == 200 else None
                     except Exception as exc:
                         with lock:
                             failures.append(f"{kind}: {type(exc).__name__}")
@@ -475,5 +540,5 @@ def test_no_champion_then_pickup_then_swap_under_load_without_failures(servers: 
         assert not failures, failures[:10]
         assert set(initial.values()) & set(seen) and set(new.values()) & set(seen), "answers before and after"
         assert seen[-1] in new.values()
-        models = ModelsResponse.model_validate(client.get("/v1/models").json())
+        models = validated(ModelsResponse, client.get("/v1/models"))
         assert models.reloads >= 1 and {k: c.version for k, c in models.estimators.items()} == new

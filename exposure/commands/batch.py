@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from exposure.io import err_console, fail, print_json
+from exposure.progress import progress_bar
 
 batch_app = typer.Typer(help="Score tables of cases with the champions (local or Spark).", no_args_is_help=True)
 
@@ -55,8 +56,6 @@ def score(
 
 
 def _score_local(source: Path, out: Path, chunk_rows: int, similar: int) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from serving.estimate import ChampionSet
     from serving.scoring import input_rows_hint, score_local
 
@@ -64,22 +63,9 @@ def _score_local(source: Path, out: Path, chunk_rows: int, similar: int) -> Any:
     if not champions.estimators:
         fail("no champion is registered: run `exposure train` (it registers champions)")
     total = input_rows_hint(source)
-    with Progress(
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("score", total=total)
+    with progress_bar("scoring", total) as update:
         return score_local(
-            source,
-            out,
-            champions,
-            chunk_rows,
-            progress=lambda done: bar.update(task, completed=done),
-            similar=similar,
+            source, out, champions, chunk_rows, progress=lambda done: update(done, None), similar=similar
         )
 
 

@@ -83,11 +83,7 @@ def check(
             if not rows or champions is None:
                 continue
             cases, values = [c for _, c, _ in rows], [v for _, _, v in rows]
-            pairs = (
-                champions.check_criminal(cases, values)
-                if kind == "criminal"
-                else champions.check_civil(cases, values)
-            )
+            pairs = champions.check(kind, cases, values)
             for (i, _, _), (answer, result) in zip(rows, pairs, strict=True):
                 lines[i] = {**result, "estimate": answer} if full else result
     except NoChampionError as exc:

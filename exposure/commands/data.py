@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from exposure.io import err_console, fail
+from exposure.progress import progress_bar
 
 data_app = typer.Typer(help="Seed data: summary, import; your own rows: add.", no_args_is_help=True)
 
@@ -97,19 +98,12 @@ def synth(
     jobs: int = typer.Option(1, min=1, help="Processes drawing rows (the rows do not depend on it)"),
 ) -> None:
     """Synthetic cases for scale tests only, every row marked `synthetic: true` (never used for training)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from training.synth import write_synth
 
     if out.suffix not in (".parquet", ".jsonl", ".csv"):
         fail("--out must end with .parquet, .jsonl or .csv")
-    with Progress(
-        TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
-    ) as bar:
-        task = bar.add_task("synth", total=n)
-        counts = write_synth(
-            out, n, seed, civil_share, jobs, progress=lambda done, _total: bar.update(task, completed=done)
-        )
+    with progress_bar("drawing", n, eta=False) as update:
+        counts = write_synth(out, n, seed, civil_share, jobs, progress=lambda done, _total: update(done, None))
     parts = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     err_console.print(f"wrote {n} synthetic rows ({parts}) to {out}; for scale tests only", highlight=False)
 

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from exposure.io import err_console, fail, print_json
+from exposure.progress import progress_bar
 
 ingest_app = typer.Typer(help="Turn external judgment data sets into case tables.", no_args_is_help=True)
 
@@ -108,8 +109,6 @@ def ingest_cail_command(
     master: str = typer.Option(None, "--master", help="Spark master (default: the configured one, else local[*])"),
 ) -> None:
     """Keep the personal-information cases of CAIL2018 as labelled case rows (one per defendant)."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
     from training.cail import ingest_cail
 
     if out is not None and out.suffix not in (".parquet", ".jsonl"):
@@ -129,20 +128,8 @@ def ingest_cail_command(
         else:
             _print_report(spark_report)
         return
-    with Progress(
-        TextColumn("reading CAIL"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("read", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
-
-        report = ingest_cail(paths, out, progress=progress)
+    with progress_bar("reading CAIL", unit="bytes") as update:
+        report = ingest_cail(paths, out, progress=update)
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
@@ -241,25 +228,13 @@ def ingest_judgments_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Read judgments into training rows (one per defendant) with every field's evidence, plus review files."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from training.judgments import ingest_judgments
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         fail(f"not found: {', '.join(missing)}")
-    with Progress(
-        TextColumn("reading judgments"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("read", total=None)
-        report = ingest_judgments(
-            paths, out, progress=lambda done, total: bar.update(task, completed=done, total=total), jobs=jobs
-        )
+    with progress_bar("reading judgments") as update:
+        report = ingest_judgments(paths, out, progress=update, jobs=jobs)
     if as_json:
         print_json(report.model_dump(mode="json"))
         return

@@ -9,8 +9,7 @@ from starlette.responses import Response
 
 from serving import examples, service
 from serving.batch import PriorQuery, estimate_batch_response
-from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
-from serving.errors import json_response
+from serving.deps import ServicesDep, require_api_key
 from serving.limits import require_json
 from serving.routers.responses import ESTIMATE_RESPONSES
 from serving.schemas import CivilBatchRequest, CivilBatchResponse, CivilCase, CivilEstimate
@@ -39,7 +38,7 @@ CASE_EXAMPLES: dict[str, Any] = {
 BATCH_EXAMPLES: dict[str, Any] = {
     "one_good_one_bad": {
         "summary": "The second case is refused in its slot; the first is estimated",
-        "value": {"cases": [examples.CIVIL_CASE, {"claimed_yuan": "a lot"}]},
+        "value": examples.CIVIL_BATCH_REQUEST,
     }
 }
 
@@ -52,16 +51,13 @@ BATCH_EXAMPLES: dict[str, Any] = {
 )
 async def estimate(
     case: Annotated[CivilCase, Body(openapi_examples=CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """Award range in yuan (never above the claim), the award/claim ratio when a claim is given, the largest
     drivers, the most similar real cases (reference only) and the model used. Non-binding. A case must state at
     least one fact (claim, conduct, data, records, parties...): otherwise 422, unless ``?prior=true``."""
-    answered = service.civil(case, holder, settings, metrics, prior)
-    return answered if isinstance(answered, Response) else json_response(answered[1])
+    return service.as_json(service.civil(case, services, prior))
 
 
 @router.post(
@@ -72,11 +68,9 @@ async def estimate(
 )
 def estimate_batch(
     body: Annotated[CivilBatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order. A case that
     states no fact is refused in its slot unless ``?prior=true``."""
-    return estimate_batch_response(body.cases, "civil", holder, settings, metrics, allow_prior=prior)
+    return estimate_batch_response(body.cases, "civil", services, allow_prior=prior)

@@ -10,6 +10,8 @@ field, 503). The judgment route takes ``multipart/form-data`` (field ``file``: .
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,12 +20,12 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, Response
 
-from serving import counsel, examples, render, report, service
-from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
+from features.model.check import Award, Sentence
+from serving import counsel, examples, render, service
+from serving.deps import ServicesDep, require_api_key
 from serving.errors import field_errors, json_response
 from serving.limits import JSON_MEDIA, require_json
 from serving.routers.responses import AUTH_RESPONSES, BODY_RESPONSES, ESTIMATE_RESPONSES, as_json
-from serving.routers.view import FRAGMENT_HEADERS
 from serving.schemas import (
     CivilCheck,
     CivilCheckRequest,
@@ -35,6 +37,7 @@ from serving.schemas import (
     JudgmentText,
     JudgmentUpload,
 )
+from serving.service import Kind
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key), Depends(require_json)])
 # the judgment route takes an upload (multipart/form-data) as well as JSON: it checks the media type itself
@@ -43,10 +46,7 @@ judgment_router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)
 CHECK_EXAMPLES: dict[str, Any] = {
     "recommendation": {
         "summary": "Is a recommendation of 30 months in line with similar cases?",
-        "value": {
-            "case": examples.CRIMINAL_CASE,
-            "sentence": {"custodial_months": 30, "probation_months": None, "fine_yuan": 20000},
-        },
+        "value": examples.CRIMINAL_CHECK_REQUEST,
     },
     "suspended": {
         "summary": "A suspended sentence of one year (probation 18 months)",
@@ -59,7 +59,7 @@ CHECK_EXAMPLES: dict[str, Any] = {
 CIVIL_CHECK_EXAMPLES: dict[str, Any] = {
     "public_interest": {
         "summary": "Public-interest damages of 300,000 yuan against a 500,000 yuan claim",
-        "value": {"case": examples.CIVIL_CASE, "award": {"awarded_total_yuan": 300000}},
+        "value": examples.CIVIL_CHECK_REQUEST,
     }
 }
 CODEFENDANT_EXAMPLES: dict[str, Any] = {
@@ -78,147 +78,98 @@ def _html_responses(what: str) -> dict[int | str, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------------- checks
-@router.post(
-    "/criminal/check",
-    response_model=CriminalCheck,
-    responses=ESTIMATE_RESPONSES,
-    tags=["criminal"],
-    summary="Where a proposed or actual sentence falls in the estimate (deviation check)",
+# Six routes, one per kind and way out, made by one factory: the body is parsed as the kind's request, checked by
+# serving.counsel.check, and answered as JSON (the check first), as the page's drawn answer or as the report file.
+# Their texts are the OpenAPI document's (summary, description, the 200's description): they stay word for word.
+@dataclass(frozen=True)
+class _Check:
+    kind: Kind
+    request: type[CriminalCheckRequest] | type[CivilCheckRequest]
+    response: type[CriminalCheck] | type[CivilCheck]
+    examples: dict[str, Any]
+    given: Callable[[Any], Sentence | Award]  # the sentence (criminal) or the award (civil) of the body
+
+
+_CHECKS = (
+    _Check("criminal", CriminalCheckRequest, CriminalCheck, CHECK_EXAMPLES, lambda body: body.sentence),
+    _Check("civil", CivilCheckRequest, CivilCheck, CIVIL_CHECK_EXAMPLES, lambda body: body.award),
 )
-def criminal_check(
-    body: Annotated[CriminalCheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """For a prosecutor's recommendation (量刑建议) or a judgment's sentence: the custodial term's ``percentile`` in
-    the predictive distribution of cases like this, whether it lies outside the 80% and 95% ranges and the band's
-    legal range (Criminal Law Art. 253-1), P(probation) against a suspended or unsuspended sentence, the fine
-    against its distribution and the Interp. 2017 Art. 12 guideline, the similar cases below, at and above it with
-    their sources (reference only), plain sentences, and the whole estimate. Non-binding."""
-    answered = counsel.criminal_check(body.case, body.sentence, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    _, answer, check = answered
-    return json_response({**check, "estimate": answer})
+_CHECK_TEXTS: dict[tuple[str, Kind], tuple[str, str, str]] = {
+    # (way out, kind): (summary, description, the 200's description for the HTML ways out)
+    ("json", "criminal"): (
+        "Where a proposed or actual sentence falls in the estimate (deviation check)",
+        """For a prosecutor's recommendation (量刑建议) or a judgment's sentence: the custodial term's ``percentile`` in
+the predictive distribution of cases like this, whether it lies outside the 80% and 95% ranges and the band's
+legal range (Criminal Law Art. 253-1), P(probation) against a suspended or unsuspended sentence, the fine
+against its distribution and the Interp. 2017 Art. 12 guideline, the similar cases below, at and above it with
+their sources (reference only), plain sentences, and the whole estimate. Non-binding.""",
+        "",
+    ),
+    ("json", "civil"): (
+        "Where a proposed or actual award falls in the estimate, and against the claim",
+        """The award's ``percentile`` in the predictive distribution (with the share of judgments that award nothing),
+whether it lies outside the 80% and 95% ranges, its share of the claim, the similar judgments below, at and
+above it with their sources (reference only), a plain sentence, and the whole estimate. Non-binding.""",
+        "",
+    ),
+    ("view", "criminal"): (
+        "The criminal deviation check drawn as HTML (the page's answer)",
+        """The answer of ``POST /v1/criminal/estimate`` drawn, led by where the sentence falls: on the estimate's range
+bar, its percentile, the ranges it lies in or outside, the similar cases below and above it.""",
+        "The estimate drawn with the check of the sentence first (the page's answer)",
+    ),
+    ("view", "civil"): (
+        "The civil deviation check drawn as HTML (the page's answer)",
+        "The answer of ``POST /v1/civil/estimate`` drawn, led by where the award falls.",
+        "The civil estimate drawn with the check of the award first",
+    ),
+    ("report", "criminal"): (
+        "The criminal report with the deviation check of a sentence (HTML file)",
+        "The report of ``POST /v1/criminal/report`` with where the sentence falls printed first.",
+        "The report (HTML attachment) with the check of the sentence",
+    ),
+    ("report", "civil"): (
+        "The civil report with the deviation check of an award (HTML file)",
+        "The report of ``POST /v1/civil/report`` with where the award falls printed first.",
+        "The report (HTML attachment) with the check of the award",
+    ),
+}
 
 
-@router.post(
-    "/civil/check",
-    response_model=CivilCheck,
-    responses=ESTIMATE_RESPONSES,
-    tags=["civil"],
-    summary="Where a proposed or actual award falls in the estimate, and against the claim",
-)
-def civil_check(
-    body: Annotated[CivilCheckRequest, Body(openapi_examples=CIVIL_CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """The award's ``percentile`` in the predictive distribution (with the share of judgments that award nothing),
-    whether it lies outside the 80% and 95% ranges, its share of the claim, the similar judgments below, at and
-    above it with their sources (reference only), a plain sentence, and the whole estimate. Non-binding."""
-    answered = counsel.civil_check(body.case, body.award, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    _, answer, check = answered
-    return json_response({**check, "estimate": answer})
+def _check_route(check: _Check, way: str) -> None:
+    """Add the route of ``check``'s kind that answers the check the ``way`` given: json, view or report."""
+    summary, description, html_what = _CHECK_TEXTS[(way, check.kind)]
+    out: Callable[[service.Answered], Response] = {
+        "json": lambda answered: service.as_json(answered, counsel.check_first),
+        "view": lambda answered: service.fragment(check.kind, answered),
+        "report": lambda answered: service.attachment(check.kind, answered),
+    }[way]
 
+    def endpoint(body: Any, services: ServicesDep) -> Response:
+        return out(counsel.check(check.kind, body.case, check.given(body), services))
 
-@router.post(
-    "/criminal/check.html",
-    response_class=HTMLResponse,
-    responses=_html_responses("The estimate drawn with the check of the sentence first (the page's answer)"),
-    tags=["view"],
-    summary="The criminal deviation check drawn as HTML (the page's answer)",
-)
-def criminal_check_view(
-    body: Annotated[CriminalCheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """The answer of ``POST /v1/criminal/estimate`` drawn, led by where the sentence falls: on the estimate's range
-    bar, its percentile, the ranges it lies in or outside, the similar cases below and above it."""
-    answered = counsel.criminal_check(body.case, body.sentence, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    case, answer, check = answered
-    fragment = render.answer_fragment("criminal", case, {**answer, "check": check}, datetime.now().astimezone())
-    return service.html(fragment, headers=FRAGMENT_HEADERS)
-
-
-@router.post(
-    "/civil/check.html",
-    response_class=HTMLResponse,
-    responses=_html_responses("The civil estimate drawn with the check of the award first"),
-    tags=["view"],
-    summary="The civil deviation check drawn as HTML (the page's answer)",
-)
-def civil_check_view(
-    body: Annotated[CivilCheckRequest, Body(openapi_examples=CIVIL_CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """The answer of ``POST /v1/civil/estimate`` drawn, led by where the award falls."""
-    answered = counsel.civil_check(body.case, body.award, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    case, answer, check = answered
-    fragment = render.answer_fragment("civil", case, {**answer, "check": check}, datetime.now().astimezone())
-    return service.html(fragment, headers=FRAGMENT_HEADERS)
-
-
-def _attachment(html: str, generated: datetime) -> Response:
-    return service.html(
-        html, headers={"Content-Disposition": f'attachment; filename="{report.filename(generated)}"'}
+    # the body's model is the kind's: FastAPI reads it (and its examples) from the annotation
+    endpoint.__annotations__["body"] = Annotated[check.request, Body(openapi_examples=check.examples)]
+    suffix = {"json": "", "view": ".html", "report": "/report"}[way]
+    router.add_api_route(
+        f"/{check.kind}/check{suffix}",
+        endpoint,
+        methods=["POST"],
+        name=f"{check.kind}_check" + {"json": "", "view": "_view", "report": "_report"}[way],
+        summary=summary,
+        description=description,
+        tags=[check.kind if way == "json" else way],
+        **(
+            {"response_model": check.response, "responses": ESTIMATE_RESPONSES}
+            if way == "json"
+            else {"response_class": HTMLResponse, "responses": _html_responses(html_what)}
+        ),
     )
 
 
-@router.post(
-    "/criminal/check/report",
-    response_class=HTMLResponse,
-    responses=_html_responses("The report (HTML attachment) with the check of the sentence"),
-    tags=["report"],
-    summary="The criminal report with the deviation check of a sentence (HTML file)",
-)
-def criminal_check_report(
-    body: Annotated[CriminalCheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """The report of ``POST /v1/criminal/report`` with where the sentence falls printed first."""
-    answered = counsel.criminal_check(body.case, body.sentence, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    case, answer, check = answered
-    generated = datetime.now().astimezone()
-    return _attachment(report.render_criminal(case, {**answer, "check": check}, None, generated), generated)
-
-
-@router.post(
-    "/civil/check/report",
-    response_class=HTMLResponse,
-    responses=_html_responses("The report (HTML attachment) with the check of the award"),
-    tags=["report"],
-    summary="The civil report with the deviation check of an award (HTML file)",
-)
-def civil_check_report(
-    body: Annotated[CivilCheckRequest, Body(openapi_examples=CIVIL_CHECK_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-) -> Response:
-    """The report of ``POST /v1/civil/report`` with where the award falls printed first."""
-    answered = counsel.civil_check(body.case, body.award, holder, settings, metrics)
-    if isinstance(answered, Response):
-        return answered
-    case, answer, check = answered
-    generated = datetime.now().astimezone()
-    return _attachment(report.render_civil(case, {**answer, "check": check}, None, generated), generated)
+for _way in ("json", "view", "report"):
+    for _check in _CHECKS:
+        _check_route(_check, _way)
 
 
 # ---------------------------------------------------------------------------------------------------- co-defendants
@@ -239,16 +190,14 @@ def _given(body: CodefendantsRequest) -> tuple[dict[str, Any], list[dict[str, An
 )
 def codefendants(
     body: Annotated[CodefendantsRequest, Body(openapi_examples=CODEFENDANT_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
 ) -> Response:
     """The facts of the case once (``shared``), each defendant's own fields (role, own records or gains, own
     circumstances): one estimate per defendant, in one batch, and a table to compare them. On the same facts an
     accessory's estimate is never above a principal's (the accessory adjustment of 法发〔2021〕21号 only lowers it);
     ``ordering`` names the own facts where an accessory is above. A refused field is named where it was entered
     (``shared.records_total``, ``defendants.1.role``)."""
-    answered = counsel.codefendants(*_given(body), holder, settings, metrics)
+    answered = counsel.codefendants(*_given(body), services)
     return answered if isinstance(answered, Response) else json_response(answered.body())
 
 
@@ -261,18 +210,16 @@ def codefendants(
 )
 def codefendants_view(
     body: Annotated[CodefendantsRequest, Body(openapi_examples=CODEFENDANT_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
 ) -> Response:
     """The comparison table of the defendants, then each defendant's drawn answer."""
-    answered = counsel.codefendants(*_given(body), holder, settings, metrics)
+    answered = counsel.codefendants(*_given(body), services)
     if isinstance(answered, Response):
         return answered
     fragment = render.codefendants_fragment(
         answered.cases, answered.answers, answered.comparison, datetime.now().astimezone()
     )
-    return service.html(fragment, headers=FRAGMENT_HEADERS)
+    return service.html(fragment, headers=service.FRAGMENT_HEADERS)
 
 
 # ---------------------------------------------------------------------------------------------------- judgments
@@ -329,7 +276,7 @@ async def _judgment_input(request: Request) -> tuple[bytes | None, str | None, s
     tags=["criminal"],
     summary="Read a whole judgment and estimate every defendant; check the sentence it states",
 )
-async def judgment(request: Request, holder: HolderDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
+async def judgment(request: Request, services: ServicesDep) -> Response:
     """Upload a judgment (.txt, .html, .docx, .pdf; simplified or traditional characters) or paste its text: per
     defendant, the case fields read from it (``features.text.judgment``) with the spans they came from and a
     confidence, the estimate, and, when the judgment states the sentence, where that real sentence falls in the
@@ -339,5 +286,5 @@ async def judgment(request: Request, holder: HolderDep, settings: SettingsDep, m
     if isinstance(given, list):
         return json_response({"detail": given}, status_code=422)
     data, text, filename = given
-    answered = await counsel.judgment(data, text, filename, holder, settings, metrics)
+    answered = await counsel.judgment(data, text, filename, services)
     return answered if isinstance(answered, Response) else json_response(answered)

@@ -10,8 +10,7 @@ from starlette.responses import Response
 
 from serving import examples, service
 from serving.batch import PriorQuery, estimate_batch_response
-from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
-from serving.errors import json_response
+from serving.deps import ServicesDep, require_api_key
 from serving.limits import require_json
 from serving.routers.responses import ESTIMATE_RESPONSES
 from serving.schemas import (
@@ -66,7 +65,7 @@ CriminalBody = Annotated[
 BATCH_EXAMPLES: dict[str, Any] = {
     "one_good_one_bad": {
         "summary": "The second case is refused in its slot; the first is estimated",
-        "value": {"cases": [examples.CRIMINAL_CASE, {"records_total": -5}]},
+        "value": examples.CRIMINAL_BATCH_REQUEST,
     }
 }
 
@@ -79,9 +78,7 @@ BATCH_EXAMPLES: dict[str, Any] = {
 )
 async def estimate(
     body: Annotated[CriminalBody, Body(openapi_examples=CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
     levers: LeversQuery = True,
 ) -> Response:
@@ -94,8 +91,7 @@ async def estimate(
     that win over the ones read); the answer then carries the ``extraction`` with its evidence spans. A case must
     state at least one fact (record count, data types, conduct, gains, a circumstance...): otherwise 422 naming the
     fields that can be given, unless ``?prior=true``."""
-    answered = await service.criminal(body, holder, settings, metrics, prior, levers)
-    return answered if isinstance(answered, Response) else json_response(answered[1])
+    return service.as_json(await service.criminal(body, services, prior, levers))
 
 
 @router.post(
@@ -106,11 +102,9 @@ async def estimate(
 )
 def estimate_batch(
     body: Annotated[CriminalBatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """Up to ``EXPOSURE_MAX_BATCH`` cases (default 100) per call; one result per case, in order. A case that
     states no fact is refused in its slot unless ``?prior=true``."""
-    return estimate_batch_response(body.cases, "criminal", holder, settings, metrics, allow_prior=prior)
+    return estimate_batch_response(body.cases, "criminal", services, allow_prior=prior)

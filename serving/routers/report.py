@@ -7,15 +7,14 @@ holds the case, so it is never cached or logged.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import HTMLResponse, Response
 
-from serving import report, service
+from serving import service
 from serving.batch import PriorQuery
-from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
+from serving.deps import ServicesDep, require_api_key
 from serving.limits import require_json
 from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
@@ -41,12 +40,6 @@ def _responses(what: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _attachment(html: str, generated: datetime) -> Response:
-    return service.html(
-        html, headers={"Content-Disposition": f'attachment; filename="{report.filename(generated)}"'}
-    )
-
-
 @router.post(
     "/criminal/report",
     response_class=HTMLResponse,
@@ -55,20 +48,13 @@ def _attachment(html: str, generated: datetime) -> Response:
 )
 async def criminal_report(
     body: Annotated[criminal.CriminalBody, Body(openapi_examples=criminal.CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """Inputs, statutory band and the rules of Interp. 2017 that set it, the ranges (drawn and in numbers),
     drivers, similar cases with their sources (reference only), models with run ids and training data, date and
     disclaimer. Non-binding."""
-    answered = await service.criminal(body, holder, settings, metrics, prior)
-    if isinstance(answered, Response):
-        return answered
-    case, answer = answered
-    generated = datetime.now().astimezone()
-    return _attachment(report.render_criminal(case, answer, None, generated), generated)
+    return service.attachment("criminal", await service.criminal(body, services, prior))
 
 
 @router.post(
@@ -79,16 +65,9 @@ async def criminal_report(
 )
 async def civil_report(
     case: Annotated[CivilCase, Body(openapi_examples=civil.CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """Inputs, award range (drawn and in numbers, and as a share of the claim), drivers, similar cases with their
     sources (reference only), models with run ids and training data, date and disclaimer. Non-binding."""
-    answered = service.civil(case, holder, settings, metrics, prior)
-    if isinstance(answered, Response):
-        return answered
-    _, answer = answered
-    generated = datetime.now().astimezone()
-    return _attachment(report.render_civil(case, answer, None, generated), generated)
+    return service.attachment("civil", service.civil(case, services, prior))

@@ -11,24 +11,20 @@ It holds the case, so it is never cached or logged.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import HTMLResponse, Response
 
-from serving import render, service
+from serving import service
 from serving.batch import PriorQuery
-from serving.deps import HolderDep, MetricsDep, SettingsDep, require_api_key
+from serving.deps import ServicesDep, require_api_key
 from serving.limits import require_json
 from serving.routers import civil, criminal
 from serving.routers.responses import ESTIMATE_RESPONSES, as_json
 from serving.schemas import CivilCase
 
 router = APIRouter(prefix="/v1", tags=["view"], dependencies=[Depends(require_api_key), Depends(require_json)])
-
-# what opening the fragment on its own may load: nothing (it is meant to be inserted into the page)
-FRAGMENT_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"}
 
 _EXAMPLE = (
     '<div class="answer" id="answer" data-kind="criminal">\n<p class="disclaimer" id="disclaimer"><b>Non-binding.'  # not-law: an example answer
@@ -60,20 +56,13 @@ def _responses(what: str) -> dict[int | str, dict[str, Any]]:
 )
 async def criminal_view(
     body: Annotated[criminal.CriminalBody, Body(openapi_examples=criminal.CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """The answer of ``POST /v1/criminal/estimate``, drawn: band and cited rules, custodial months on the 0-84
     month axis with the legal range, P(term <= 36 months) and P(probation), the fine on a log axis with the
     Interp. 2017 Art. 12 guideline, drivers, similar cases (reference only), models. Non-binding."""
-    answered = await service.criminal(body, holder, settings, metrics, prior)
-    if isinstance(answered, Response):
-        return answered
-    case, answer = answered
-    fragment = render.answer_fragment("criminal", case, answer, datetime.now().astimezone())
-    return service.html(fragment, headers=FRAGMENT_HEADERS)
+    return service.fragment("criminal", await service.criminal(body, services, prior))
 
 
 @router.post(
@@ -84,16 +73,9 @@ async def criminal_view(
 )
 async def civil_view(
     case: Annotated[CivilCase, Body(openapi_examples=civil.CASE_EXAMPLES)],
-    holder: HolderDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: ServicesDep,
     prior: PriorQuery = False,
 ) -> Response:
     """The answer of ``POST /v1/civil/estimate``, drawn: the award on a log axis up to the claim, its share of the
     claim, drivers, similar cases (reference only), models. Non-binding."""
-    answered = service.civil(case, holder, settings, metrics, prior)
-    if isinstance(answered, Response):
-        return answered
-    _, answer = answered
-    fragment = render.answer_fragment("civil", case, answer, datetime.now().astimezone())
-    return service.html(fragment, headers=FRAGMENT_HEADERS)
+    return service.fragment("civil", service.civil(case, services, prior))
