@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
 
 from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
-from features.law.statutory import BandResult, LawTable, statutory_band
+from features.law.statutory import BandResult, LawTable, Reading, statutory_band
 from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
 from features.model.check import LEVELS, Award, Sentence, place, split_similar
@@ -576,8 +576,8 @@ class CriminalEstimator(_Estimator):
             "disclaimer": DISCLAIMER,
         }
 
-    def _numbers(self, row: int, cols: dict[str, NDArray[Any]], band: BandResult) -> dict[str, Any]:
-        """The estimate of one row of a batch (a case or a variant) under its band."""
+    def _numbers(self, row: int, cols: dict[str, NDArray[Any]], band: BandResult | Reading) -> dict[str, Any]:
+        """The estimate of one row of a batch (a case, a variant or a reading's case) under its band (or reading)."""
         return {
             "band": band.band.value,
             "custodial_months": {
@@ -633,17 +633,9 @@ class CriminalEstimator(_Estimator):
     def _reading(self, reading: Any, row: int, cols: dict[str, NDArray[Any]]) -> dict[str, Any]:
         """One reading of an uncertain band with the estimate under it (the case with its deciding facts)."""
         return {
-            "band": reading.band.value,
+            **self._numbers(row, cols, reading),
             "condition": reading.condition,
             "deciding_facts": list(reading.deciding_facts),
-            "custodial_months": {
-                **{k: float(cols[f"custodial_months_{k}"][row]) for k in ("point", "low", "high")},
-                "level": float(cols["custodial_months_level"][row]),
-                "legal_range": list(reading.custodial_range_months),
-            },
-            "p_custodial_le_36_months": float(cols["p_custodial_le_36_months"][row]),
-            "probation_probability": float(cols["probation_probability"][row]),
-            "fine_yuan": {k: float(cols[f"fine_yuan_{k}"][row]) for k in ("point", "low", "high")},
             "fine_mandatory": reading.fine_mandatory,
             "probation_possible": reading.probation_possible,
             "exemption_possible": reading.exemption_possible,

@@ -46,6 +46,22 @@ def custom_learner(path: str, params: dict[str, Any] | None) -> Any:
     return learner
 
 
+# not-law: the LightGBM learners' hyper-parameters (the point model here, the quantile models of
+# features/model/quantile.py): small trees and row / column subsampling for about a hundred cases
+LIGHTGBM_DEFAULTS: dict[str, Any] = {
+    "n_estimators": 300,
+    "learning_rate": 0.03,
+    "num_leaves": 8,
+    "min_child_samples": 5,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+    "n_jobs": 1,
+    "verbose": -1,
+}
+
+
 def make_regressor(
     family: str,
     feature_names: Sequence[str],
@@ -81,18 +97,7 @@ def make_regressor(
         from lightgbm import LGBMRegressor
 
         monotone = [1 if name in monotone_increasing else 0 for name in feature_names]
-        defaults: dict[str, Any] = {
-            "n_estimators": 300,
-            "learning_rate": 0.03,
-            "num_leaves": 8,
-            "min_child_samples": 5,
-            "subsample": 0.8,
-            "subsample_freq": 1,
-            "colsample_bytree": 0.8,
-            "reg_lambda": 1.0,
-            "n_jobs": 1,
-            "verbose": -1,
-        }
+        defaults: dict[str, Any] = dict(LIGHTGBM_DEFAULTS)
         if params.pop("monotone", True):
             defaults["monotone_constraints"] = monotone
             defaults["monotone_constraints_method"] = "advanced"

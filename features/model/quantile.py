@@ -16,6 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from features.model.learners import LIGHTGBM_DEFAULTS
+
 
 class Pinball:
     """The pinball (quantile) loss's gradient and a unit hessian, as LightGBM's custom objective (picklable)."""
@@ -50,18 +52,7 @@ class QuantileBoost(RegressorMixin, BaseEstimator):
 
         y = np.asarray(y, dtype=float)
         self.start_ = float(np.quantile(y, self.quantile)) if len(y) else 0.0
-        defaults: dict[str, Any] = {
-            "n_estimators": 300,
-            "learning_rate": 0.03,
-            "num_leaves": 8,
-            "min_child_samples": 5,
-            "subsample": 0.8,
-            "subsample_freq": 1,
-            "colsample_bytree": 0.8,
-            "reg_lambda": 1.0,
-            "n_jobs": 1,
-            "verbose": -1,
-        }
+        defaults: dict[str, Any] = dict(LIGHTGBM_DEFAULTS)
         if self.monotone is not None:
             defaults["monotone_constraints"] = list(self.monotone)
             defaults["monotone_constraints_method"] = "advanced"
