@@ -271,3 +271,20 @@ def test_levers_that_cannot_apply_are_left_out(train: list[CriminalCase]) -> Non
     )
     names = {lv["name"] for lv in estimator.answer([buyer])[0]["levers"]}
     assert "insider" not in names, "Art. 5(1)(8) covers insiders who sell or provide"
+
+
+def test_a_circumstance_the_estimator_does_not_read_says_so(train: list[CriminalCase]) -> None:
+    """The band's own quantiles do not read the circumstances: a plea lever there moves nothing, and its note says
+    why instead of letting "no change" read as the law's answer; where the adjustment layer moves the estimate (a
+    learned base with the guideline's bounded effects), no such note."""
+    case = CriminalCase.model_validate(
+        {"records_total": 8000, "data_types": ["contact"], "conduct": ["sell"], "n_defendants": 2, "year": 2022}
+    )
+    quantiles = _estimator(train, "band_quantile", "band_quantile", "base_rate")
+    plea = next(lv for lv in quantiles.answer([case])[0]["levers"] if lv["name"] == "guilty_plea")
+    assert all(o["change_months"] == 0 and o["change_fine_yuan"] == 0 for o in plea["options"])
+    assert any("does not read this circumstance" in n and "band_quantile" in n for n in plea["notes"])
+    learned = _estimator(train, "ridge", "ridge", "base_rate")
+    accessory = next(lv for lv in learned.answer([case])[0]["levers"] if lv["name"] == "accessory")
+    assert any(o["change_months"] != 0 for o in accessory["options"])
+    assert not any("does not read" in n for n in accessory["notes"])

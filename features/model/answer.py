@@ -619,6 +619,20 @@ class CriminalEstimator(_Estimator):
                     "probation_possible": variant_band.probation_possible,
                 }
             )
+        notes = list(lever.notes)
+        unmoved = all(
+            not o["band_changes"]
+            and o["change_months"] == 0
+            and o["change_fine_yuan"] == 0
+            and o["probation_probability"] == float(cols["probation_probability"][i])
+            for o in options
+        )
+        if lever.kind != "record_count" and unmoved and self._custodial.adjust_ is None:
+            notes.append(
+                f"no change: the custodial estimator ({self._custodial.family}) does not read this circumstance "
+                "(its range is the band's past sentences, with and without it); the basis above is what the "
+                "guideline lets a court apply"
+            )
         return {
             "name": lever.name,
             "kind": lever.kind,
@@ -627,7 +641,7 @@ class CriminalEstimator(_Estimator):
             "current": lever.current.value if hasattr(lever.current, "value") else lever.current,
             "basis": lever.basis,
             "options": options,
-            "notes": list(lever.notes),
+            "notes": notes,
         }
 
     def _reading(self, reading: Any, row: int, cols: dict[str, NDArray[Any]]) -> dict[str, Any]:
