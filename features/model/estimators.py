@@ -104,11 +104,20 @@ def award_segment(case: CaseModel) -> str:
     return "individual"
 
 
+QUANTILE_MEMO_SIZE = 10_000  # not-law: (band, q) pairs kept; the hurdle's q varies by kind of suit only
+SMALL_BATCH = 256  # not-law: up to this many rows, factorize without pandas (same codes: first appearance order)
+
+
 def factorize(labels: NDArray[Any]) -> tuple[NDArray[np.int64], list[str]]:
     """Each row's index into the distinct labels (as text), and those labels (pandas' hash-based factorize)."""
+    values = np.asarray(labels, dtype=object)
+    if len(values) <= SMALL_BATCH:  # a request's few rows: a dict is ~50x faster than pandas' set-up
+        index: dict[Any, int] = {}
+        codes_list = [index.setdefault(v, len(index)) for v in values.tolist()]
+        return np.asarray(codes_list, dtype=np.int64), [str(u) for u in index]
     import pandas as pd
 
-    codes, uniques = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
 
 
@@ -415,6 +424,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         groups = calibration_groups(labels)
         keys = group_of(labels, groups) if groups else np.full(len(labels), "*", dtype=object)
         self.quantile_groups_ = groups
+        self.__dict__.pop("_quantile_memo", None)  # quantiles of an earlier fit
         self.quantiles_ = {str(k): np.sort(y[keys == k]) for k in sorted(set(keys.tolist()))}
         self.quantiles_["*"] = np.sort(y)
 
@@ -511,12 +521,19 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         quantile is the largest over its band and the less severe ones, a lower one the smallest over its band and
         the more severe ones. Computed once per distinct (band, q)."""
 
+        memo: dict[tuple[str, float, bool], float] = self.__dict__.setdefault("_quantile_memo", {})
+
         def one(label: str, qi: float) -> float:
-            qs = [
-                float(np.quantile(v, min(max(qi, 0.0), 1.0), method="inverted_cdf")) if len(v) else 0.0
-                for v in self._quantile_groups(label, "lower" if higher else "higher")
-            ]
-            return max(qs) if higher else min(qs)
+            key = (label, qi, higher)  # the fitted quantiles never change: each (band, q) is computed once
+            if key not in memo:
+                if len(memo) > QUANTILE_MEMO_SIZE:
+                    memo.clear()
+                qs = [
+                    float(np.quantile(v, min(max(qi, 0.0), 1.0), method="inverted_cdf")) if len(v) else 0.0
+                    for v in self._quantile_groups(label, "lower" if higher else "higher")
+                ]
+                memo[key] = max(qs) if higher else min(qs)
+            return memo[key]
 
         out = np.empty(len(labels))
         if not len(labels):
