@@ -150,3 +150,19 @@ def test_floor_facts_reaches_below_the_minimum_only_where_mitigation_is_possible
     # the band's own 10th percentile lies below its minimum (seed cases mitigated under Art. 63), so where the
     # facts allow it the interval reaches there
     assert low_facts[1] < 36.0 and low_always[0] < 36.0
+
+
+def test_a_saved_band_quantile_model_carries_no_memo_and_answers_the_same(criminal: list[CriminalCase]) -> None:
+    """The band quantiles of each (band, q) are memoized at prediction time; the memo is derivable, so a pickled
+    model (what MLflow stores) leaves it out and, loaded, gives the same numbers."""
+    import pickle
+
+    model = OutcomeRegressor("custodial_months", "band_quantile").fit(criminal, _months(criminal))
+    prepared = model.prepare(criminal)
+    before = model.estimate(prepared, threshold=36.0)
+    assert "_quantile_memo" in model.__dict__
+    loaded = pickle.loads(pickle.dumps(model))
+    assert "_quantile_memo" not in loaded.__dict__ and "_quantile_memo" in model.__dict__
+    after = loaded.estimate(loaded.prepare(criminal), threshold=36.0)
+    for key, values in before.items():
+        np.testing.assert_array_equal(values, after[key], err_msg=key)

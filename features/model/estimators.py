@@ -224,6 +224,12 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.difficulty = difficulty
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fitted state without the band-quantile memo (derivable: rebuilt on first use after loading)."""
+        state = dict(super().__getstate__())  # Python 3.11 hands over the live __dict__: copy before editing
+        state.pop("_quantile_memo", None)
+        return state
+
     # ---- rule layer
     def prepare(self, X: CaseInput) -> Prepared:
         """Validate ``X`` and compute its bands and features with this model's featurizer."""
