@@ -158,7 +158,7 @@ def _check_params(family: str, params: dict[str, Any], estimator: str | None = N
         return
     if not params:
         return
-    if family in ("baseline", "band_quantile", "base_rate", "logistic"):
+    if family in ("baseline", "band_quantile", "band_adjusted", "base_rate", "logistic"):
         raise ValueError(f"the {family} family takes no hyper-parameters")
     if family == "cqr":  # LightGBM on the pinball loss (features.model.quantile): its objective is fixed
         from lightgbm import LGBMRegressor

@@ -38,7 +38,7 @@ def _fit(model: OutcomeRegressor | ProbationClassifier, train: list[CriminalCase
 
 
 @pytest.mark.parametrize("target", ["custodial_months", "fine_yuan"])
-@pytest.mark.parametrize("family", ["baseline", "band_quantile", "ridge", "lightgbm"])
+@pytest.mark.parametrize("family", ["baseline", "band_quantile", "band_adjusted", "ridge", "lightgbm"])
 def test_regressors_follow_the_law_direction(
     train: list[CriminalCase], cases: list[CriminalCase], target: str, family: str
 ) -> None:

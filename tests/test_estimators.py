@@ -166,3 +166,53 @@ def test_a_saved_band_quantile_model_carries_no_memo_and_answers_the_same(crimin
     after = loaded.estimate(loaded.prepare(criminal), threshold=36.0)
     for key, values in before.items():
         np.testing.assert_array_equal(values, after[key], err_msg=key)
+
+
+@pytest.fixture(scope="module")
+def adjusted(criminal: list[CriminalCase]) -> OutcomeRegressor:
+    return OutcomeRegressor("custodial_months", "band_adjusted").fit(criminal, _months(criminal))
+
+
+def test_band_adjusted_moves_the_band_s_range_by_the_guideline_s_adjustments(
+    criminal: list[CriminalCase], adjusted: OutcomeRegressor
+) -> None:
+    """An accessory is punished more lightly than a principal (Criminal Law Art. 27: 应当从轻、减轻或者免除处罚),
+    by the guideline's 20-50% (法发〔2021〕21号): on the same facts, the band's whole range moves down, and by no
+    more than the guideline's range where the band's limits do not clip it."""
+    from features.law.table import load_law_table
+
+    low, high = load_law_table().adjustments["accessory"].range
+    moved = 0
+    for case in criminal:
+        principal = case.model_copy(update={"role": "principal"})
+        accessory = case.model_copy(update={"role": "accessory"})
+        est = adjusted.estimate(adjusted.prepare([principal, accessory]))
+        for key in ("point", "low", "high"):
+            assert est[key][1] <= est[key][0] + 1e-9, (case.case_id, key)
+        band = adjusted.prepare([principal]).cols.criminal_band
+        inside = band.range_low[0] < est["point"][1] and est["point"][0] < band.range_high[0]
+        if inside:
+            ratio = np.log1p(est["point"][1]) - np.log1p(est["point"][0])
+            assert np.log1p(low) - 1e-9 <= ratio <= np.log1p(high) + 1e-9, case.case_id
+            moved += 1
+    assert moved > 0, "some case's point lies inside its band's limits"
+
+
+def test_band_adjusted_answers_a_case_alone_as_in_a_batch_and_after_pickling(
+    criminal: list[CriminalCase], adjusted: OutcomeRegressor
+) -> None:
+    import pickle
+
+    batch = adjusted.estimate(adjusted.prepare(criminal), threshold=36.0)
+    loaded = pickle.loads(pickle.dumps(adjusted))
+    for i in (0, len(criminal) // 2, len(criminal) - 1):
+        alone = loaded.estimate(loaded.prepare([criminal[i]]), threshold=36.0)
+        for key, values in batch.items():
+            assert alone[key][0] == values[i], (key, i)
+    cdf = adjusted.cdf(adjusted.prepare(criminal), np.full(len(criminal), 36.0))
+    np.testing.assert_array_equal(cdf, batch["p_le_threshold"])
+
+
+def test_band_adjusted_is_refused_for_awards() -> None:
+    with pytest.raises(ValueError, match="family: band_adjusted estimates criminal targets only"):
+        OutcomeRegressor("awarded_total_yuan", "band_adjusted").fit([], [])

@@ -68,6 +68,7 @@ def _direction(lever: dict[str, Any], option: dict[str, Any]) -> int:
     [
         ("ridge", "ridge", "base_rate"),
         ("band_quantile", "band_quantile", "base_rate"),
+        ("band_adjusted", "band_adjusted", "base_rate"),
         ("baseline", "baseline", "baseline"),
         ("lightgbm", "ridge", "lightgbm"),
     ],

@@ -26,7 +26,8 @@ from training.splits import RepeatedGroupKFold
 
 # the honest baselines first (the statutory rule; the band's empirical quantiles; probation's base rate), then
 # the learned families; "custom" (a researcher's estimator by import path) is run by experiments only
-REGRESSION_FAMILIES = ("baseline", "band_quantile", "ridge", "forest", "lightgbm")
+REGRESSION_FAMILIES = ("baseline", "band_quantile", "band_adjusted", "ridge", "forest", "lightgbm")
+CRIMINAL_ONLY_FAMILIES = ("band_adjusted",)  # the circumstances' adjustments: criminal targets only
 PROBATION_FAMILIES = ("base_rate", "baseline", "logistic", "lightgbm")
 BASELINES = {
     "custodial_months": ("baseline", "band_quantile"),
@@ -40,7 +41,11 @@ Model = OutcomeRegressor | ProbationClassifier
 
 
 def families_for(target: str) -> tuple[str, ...]:
-    return PROBATION_FAMILIES if target == "probation" else REGRESSION_FAMILIES
+    if target == "probation":
+        return PROBATION_FAMILIES
+    if target == "awarded_total_yuan":
+        return tuple(f for f in REGRESSION_FAMILIES if f not in CRIMINAL_ONLY_FAMILIES)
+    return REGRESSION_FAMILIES
 
 
 def make_estimator(
