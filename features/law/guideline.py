@@ -11,7 +11,7 @@ Civil Code Art. 1182 (the infringer's gains where known). Every number comes fro
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 from features.law.schema import CivilCase, CriminalCase
 from features.law.statutory import BandResult, insider_could_sell
@@ -25,7 +25,9 @@ def _position(multiple: float | None, law: LawTable) -> float:
     """Where in the band a case sits, 0..1, from its multiple of the band's lower threshold (log10 scale)."""
     if multiple is None or multiple <= 0:
         return law.baseline.position_unknown
-    return min(1.0, max(0.0, math.log10(multiple)))
+    # numpy's log10, as the batch baseline (features.model.baselines) uses it: the C library's and numpy's
+    # vectorized log10 differ in the last bit for some inputs on some CPUs
+    return min(1.0, max(0.0, float(np.log10(np.asarray([multiple], dtype=float))[0])))
 
 
 def baseline_adjustments(case: CriminalCase, band: BandResult | None = None) -> dict[str, float]:
@@ -114,7 +116,7 @@ def baseline_fine_yuan(case: CriminalCase, band: BandResult) -> float:
     are unknown (the table's ``[baseline.fine_without_gains_yuan]``)."""
     if band.fine_guideline_yuan is not None:
         low, high = band.fine_guideline_yuan
-        return float(math.sqrt(low * high))
+        return float(np.sqrt(low * high))
     return load_law_table().baseline.fine_without_gains_yuan[band.band]
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,7 +89,9 @@ PROBATION_DIRECTION = {
 
 
 def _log1p(x: float | None) -> float:
-    return math.log1p(x) if x is not None and x > 0 else 0.0
+    # numpy's log1p, as the batch features use it: the C library's log1p and numpy's vectorized one differ in the
+    # last bit for some inputs on some CPUs, and a case's features must not depend on which path computed them
+    return float(np.log1p(np.asarray([x], dtype=float))[0]) if x is not None and x > 0 else 0.0
 
 
 def _flag(x: bool | None) -> float:
