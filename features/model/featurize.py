@@ -243,7 +243,7 @@ def feature_columns(kind: Kind, cols: BatchColumns, law: LawTable) -> dict[str, 
     n = len(cols)
 
     def log1p(x: NDArray[np.float64]) -> NDArray[np.float64]:
-        positive = ~np.isnan(x) & (np.nan_to_num(x) > 0)
+        positive = x > 0  # NaN (not stated) compares false
         return np.where(positive, np.log1p(np.where(positive, x, 0.0)), 0.0)
 
     def flag(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
