@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
 
 from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
-from features.law.statutory import BandResult, LawTable, Reading, statutory_band
+from features.law.statutory import BandResult, LawTable, Reading, statutory_band, variant_bands
 from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
 from features.model.check import LEVELS, Award, Sentence, place, split_similar
@@ -281,6 +281,23 @@ class _Rows:
         self._cases = list(cases)
         self._index: dict[tuple[int, str], int] = {}
         self._bases: dict[int, dict[str, Any]] = {}  # case i as a dict, dumped once for all its variants
+        self.owners: list[int] = list(range(len(self._cases)))  # per row: the case it is (a variant of)
+
+    def bands(self, shown: Sequence[BandResult], law: LawTable) -> list[BandResult]:
+        """The band of every row (``statutory_band(row, law, contested=False)``; the cases' own are ``shown``): a
+        case's variants through :func:`features.law.statutory.variant_bands`, which evaluates the case's scenarios
+        once for the variants that change only a circumstance."""
+        groups: dict[int, list[int]] = {}
+        for r in range(len(self._cases), len(self.rows)):
+            groups.setdefault(self.owners[r], []).append(r)
+        out: list[BandResult | None] = [*shown, *([None] * (len(self.rows) - len(self._cases)))]
+        for i, rows in groups.items():
+            variants = variant_bands(self._cases[i], [self.rows[r] for r in rows], law)
+            for r, band in zip(rows, variants, strict=True):
+                out[r] = band
+        bands = [b for b in out if b is not None]
+        assert len(bands) == len(self.rows), "every row has its band"
+        return bands
 
     def add(self, i: int, update: dict[str, Any]) -> int:
         key = (i, json.dumps(update, sort_keys=True, ensure_ascii=False, default=str))
@@ -288,6 +305,7 @@ class _Rows:
             if i not in self._bases:
                 self._bases[i] = _facts_of(self._cases[i])
             self.rows.append(_variant(self._cases[i], update, self._bases[i]))
+            self.owners.append(i)
             self._index[key] = len(self.rows) - 1
         return self._index[key]
 
@@ -422,7 +440,7 @@ class CriminalEstimator(_Estimator):
             )
             planned = lever_plan(case, band, law) if levers else []
             lever_plans.append([(lever, [batch.add(i, o.update) for o in lever.options]) for lever in planned])
-        prepared = self.prepare(batch.rows, shown)  # the cases' own bands are the ones shown
+        prepared = self.prepare(batch.rows, batch.bands(shown, law))  # the cases' own bands are the ones shown
         cols = self.columns(prepared)
         own = prepared.take(range(len(crim)))
         base_drivers = self._custodial.base_drivers(own)
