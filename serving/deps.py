@@ -70,8 +70,11 @@ class Services:
     metrics: Metrics
 
 
-async def get_services(holder: HolderDep, settings: SettingsDep, metrics: MetricsDep) -> Services:
-    return Services(holder, settings, metrics)
+async def get_services(request: Request) -> Services:
+    """The three from ``app.state`` at once (one dependency to solve per request instead of three: FastAPI's
+    dependency solving is a measurable part of an estimate's time)."""
+    state = request.app.state
+    return Services(state.holder, state.settings, state.metrics)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

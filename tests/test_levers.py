@@ -169,9 +169,9 @@ def test_variants_go_through_the_models_once_in_one_batch(
     batches: list[list[CriminalCase]] = []
     prepare = estimator.prepare
 
-    def recording(rows: Any) -> Any:
+    def recording(rows: Any, *known: Any) -> Any:  # known: the cases' own bands, passed along
         batches.append(list(rows))
-        return prepare(rows)
+        return prepare(rows, *known)
 
     monkeypatch.setattr(estimator, "prepare", recording)
     estimator.answer([case])

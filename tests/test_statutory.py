@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from features.law.schema import CriminalCase, parse_case
 from features.law.statutory import BandResult, RuleHit, load_law_table, statutory_band
@@ -770,3 +771,46 @@ def test_every_answer_names_the_law_it_used() -> None:
     law = load_law_table()
     assert (result.law.version, result.law.digest) == (law.version, law.digest)
     assert result.law.readings["biometric"] == "B"
+
+
+# --- variants of a case that share its scenarios (an answer's drivers and levers) --------------------------------
+def test_variant_bands_equal_the_engine_on_each_variant() -> None:
+    """``variant_bands`` (the case's scenarios evaluated once for variants that change only a circumstance read by
+    the consequences) gives exactly ``statutory_band(variant, contested=False)`` for every seed case and cases drawn
+    to reach every branch, each with every circumstance stated, stated absent and not stated, and with a variant
+    that changes a fact the scenarios read (evaluated on its own)."""
+    from test_columnar import _adversarial_cases
+
+    from features.law.statutory import CONSEQUENCE_FIELDS, variant_bands
+    from features.tables import load_seeds
+
+    law = load_law_table()
+    cases = [c for c in load_seeds().cases if isinstance(c, CriminalCase)] + _adversarial_cases(300, seed=5)
+    updates: list[dict[str, Any]] = [{"role": r} for r in ("principal", "accessory", "sole", None)]
+    updates += [{name: v} for name in sorted(CONSEQUENCE_FIELDS - {"role"}) for v in (True, False, None)]
+    updates += [
+        {"surrender": True, "role": "accessory", "recidivist": True},
+        {"insider": True},
+        {"records_total": 9},
+    ]
+    checked = shared = 0
+    for case in cases:
+        base = case.model_dump(mode="json", exclude_none=True)
+        variants = []
+        for update in updates:
+            try:  # some updates contradict a case's outcome or its split (probation of a recidivist): skipped
+                variant = parse_case({k: v for k, v in {**base, **update}.items() if v is not None})
+            except ValidationError:
+                continue
+            assert isinstance(variant, CriminalCase)
+            variants.append(variant)
+        got = variant_bands(case, variants, law)
+        for variant, band in zip(variants, got, strict=True):
+            assert band.model_dump_json() == statutory_band(variant, law, contested=False).model_dump_json()
+            checked += 1
+            shared += all(
+                getattr(variant, n) == getattr(case, n)
+                for n in type(case).model_fields
+                if n not in CONSEQUENCE_FIELDS
+            )
+    assert shared > checked // 2  # most variants did go through the shared scenarios

@@ -175,36 +175,60 @@ def _ternary(value: bool | None) -> int:
 
 
 def facts_of_cases(cases: Sequence[CriminalCase | CivilCase]) -> CaseFacts:
-    """The facts of validated cases (the per-case builder; see module docstring)."""
+    """The facts of validated cases (the per-case builder; see module docstring). Each field is gathered as a list
+    and made an array once (a request's answer builds this for its case and every variant: per-element numpy
+    writes cost more than the lists)."""
     n = len(cases)
-    out = CaseFacts.empty(n)
+    if n == 0:
+        return CaseFacts.empty(0)
+    nan = float("nan")
+    numbers: dict[str, list[float]] = {name: [] for name in NUMBER_FIELDS}
+    flags: dict[str, list[int]] = {name: [] for name in FLAG_FIELDS}
+    codes: dict[str, list[int]] = {name: [] for name in CODE_FIELDS}
+    data_types: list[int] = []
+    n_data_types: list[int] = []
+    conduct: list[int] = []
+    split = np.zeros((n, len(DATA_TYPES)))
+    has_split: list[bool] = []
+    n_other_charges: list[int] = []
+    conduct_date: list[tuple[int, int, int]] = []
     for i, case in enumerate(cases):
-        for name in NUMBER_FIELDS:
-            value = getattr(case, name, None)
-            if value is not None:
-                out.numbers[name][i] = float(value)
-        for name in FLAG_FIELDS:
-            out.flags[name][i] = _ternary(getattr(case, name, None))
+        # a field the case's kind does not have is not stated (asking pydantic for it costs an AttributeError)
+        own = type(case).model_fields
+        for name, column in numbers.items():
+            value = getattr(case, name) if name in own else None
+            column.append(nan if value is None else float(value))
+        for name, flag_column in flags.items():
+            flag_column.append(_ternary(getattr(case, name) if name in own else None))
         for name, vocabulary in CODE_FIELDS.items():
-            value = getattr(case, name, None)
-            if value is not None:
-                out.codes[name][i] = vocabulary.index(str(getattr(value, "value", value)))
-        out.data_types[i] = mask_of(case.data_types, DATA_TYPES)
-        out.n_data_types[i] = len(case.data_types)
-        out.conduct[i] = mask_of(case.conduct, CONDUCTS)
-        if case.records_by_type:
-            out.has_split[i] = True
-            for data_type, count in case.records_by_type.items():
-                out.split[i, DATA_TYPES.index(data_type)] = float(count)
-        out.n_other_charges[i] = len(getattr(case, "other_charges", []))
-        if case.conduct_date is not None:
-            year, month, day = parse_conduct_date(case.conduct_date)
-            out.conduct_date[i] = (
-                year,
-                NOT_STATED if month is None else month,
-                NOT_STATED if day is None else day,
+            value = getattr(case, name) if name in own else None
+            codes[name].append(
+                NOT_STATED if value is None else vocabulary.index(str(getattr(value, "value", value)))
             )
-    return out
+        data_types.append(mask_of(case.data_types, DATA_TYPES))
+        n_data_types.append(len(case.data_types))
+        conduct.append(mask_of(case.conduct, CONDUCTS))
+        has_split.append(bool(case.records_by_type))
+        for data_type, count in (case.records_by_type or {}).items():
+            split[i, DATA_TYPES.index(data_type)] = float(count)
+        n_other_charges.append(len(case.other_charges) if isinstance(case, CriminalCase) else 0)
+        if case.conduct_date is None:
+            conduct_date.append((NOT_STATED, NOT_STATED, NOT_STATED))
+        else:
+            year, month, day = parse_conduct_date(case.conduct_date)
+            conduct_date.append((year, NOT_STATED if month is None else month, NOT_STATED if day is None else day))
+    return CaseFacts(
+        numbers={k: np.asarray(v, dtype=np.float64) for k, v in numbers.items()},
+        flags={k: np.asarray(v, dtype=np.int8) for k, v in flags.items()},
+        codes={k: np.asarray(v, dtype=np.int8) for k, v in codes.items()},
+        data_types=np.asarray(data_types, dtype=np.int64),
+        n_data_types=np.asarray(n_data_types, dtype=np.int64),
+        conduct=np.asarray(conduct, dtype=np.int64),
+        split=split,
+        has_split=np.asarray(has_split, dtype=bool),
+        n_other_charges=np.asarray(n_other_charges, dtype=np.int64),
+        conduct_date=np.asarray(conduct_date, dtype=np.int64).reshape(n, 3),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ bands

@@ -27,7 +27,9 @@ Units: records in pieces of information (条), money in yuan, terms in months.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -50,6 +52,7 @@ __all__ = [
     "load_law_table",
     "readings_from_env",
     "statutory_band",
+    "variant_bands",
 ]
 
 BAND_ORDER = {Band.none: 0, Band.serious: 1, Band.especially_serious: 2}
@@ -898,9 +901,18 @@ def _jsonable(update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _evaluate(case: CriminalCase, law: LawTable) -> BandResult:
-    engine = _Engine(case, law)
-    scenarios, determined = engine.scenarios()
+def _evaluate(
+    case: CriminalCase, law: LawTable, shared: tuple[_Engine, list[_Scenario], bool] | None = None
+) -> BandResult:
+    """The band of ``case``; ``shared``: the engine and scenarios of a case that differs from it only in
+    :data:`CONSEQUENCE_FIELDS` (the scenarios do not read them: they are the same)."""
+    if shared is None:
+        engine = _Engine(case, law)
+        scenarios, determined = engine.scenarios()
+    else:
+        base, scenarios, determined = shared
+        engine = copy.copy(base)  # the scenarios' state, read-only from here on; the consequences read this case
+        engine.case = case
     readings = _readings(engine, scenarios, determined)
     low = readings[-1]
     band_certain = len(readings) == 1 and determined
@@ -1026,6 +1038,46 @@ def insider_could_sell(case: CriminalCase, law: LawTable | None = None) -> bool:
     law = law or load_law_table()
     conduct = set(case.conduct)
     return bool(conduct & law.insider_selling) if conduct else True
+
+
+# The facts the engine reads only for a reading's consequences (_Engine.consequences: mitigation below the minimum,
+# Criminal Law Arts. 23, 27, 63, 67; probation barred, Art. 74; the Interp. 2017 Art. 10 exemption), never for its
+# scenarios (thresholds, conduct, records, gains, regime). Variants of a case that change only these share its
+# scenarios; tests/test_statutory.py checks variant_bands against statutory_band.
+CONSEQUENCE_FIELDS = frozenset(
+    {
+        "surrender",
+        "truthful_confession",
+        "guilty_plea",
+        "restitution",
+        "attempt",
+        "role",
+        "recidivist",
+        "ringleader",
+    }
+)
+_SCENARIO_FIELDS = tuple(name for name in CriminalCase.model_fields if name not in CONSEQUENCE_FIELDS)
+
+
+def variant_bands(
+    case: CriminalCase, variants: Sequence[CriminalCase], law: LawTable | None = None
+) -> list[BandResult]:
+    """``statutory_band(v, law, contested=False)`` of each variant, the case's scenarios evaluated once for every
+    variant that differs from ``case`` only in :data:`CONSEQUENCE_FIELDS` (an answer's drivers and levers: the case
+    with a circumstance set absent); any other variant is evaluated on its own."""
+    law = law or load_law_table()
+    shared: tuple[_Engine, list[_Scenario], bool] | None = None
+    out: list[BandResult] = []
+    for variant in variants:
+        if any(getattr(variant, name) != getattr(case, name) for name in _SCENARIO_FIELDS):
+            out.append(_evaluate(variant, law))
+            continue
+        if shared is None:
+            engine = _Engine(case, law)
+            scenarios, determined = engine.scenarios()
+            shared = (engine, scenarios, determined)
+        out.append(_evaluate(variant, law, shared))
+    return out
 
 
 def statutory_band(case: CriminalCase, law: LawTable | None = None, *, contested: bool = True) -> BandResult:

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
 
 from features.law.schema import CivilCase, CriminalCase, no_fact_reason, parse_case
-from features.law.statutory import BandResult, LawTable, Reading, statutory_band
+from features.law.statutory import BandResult, LawTable, Reading, statutory_band, variant_bands
 from features.model.adjust import CIRCUMSTANCES, UNKNOWN, circumstance_values
 from features.model.cases import CaseModel
 from features.model.check import LEVELS, Award, Sentence, place, split_similar
@@ -182,8 +182,9 @@ class _Estimator(BaseEstimator):
             "data": dict(self.data_),
         }
 
-    def prepare(self, cases: Sequence[CaseModel]) -> Prepared:
-        return self.featurizer_.prepare_cases(cases)
+    def prepare(self, cases: Sequence[CaseModel], known: Sequence[BandResult] = ()) -> Prepared:
+        """The batch's bands and features (``known``: the bands of its first cases, see ``prepare_cases``)."""
+        return self.featurizer_.prepare_cases(cases, known)
 
     def model_block(self) -> dict[str, dict[str, Any]]:
         """The ``model`` part of an answer: per target its family and training data (the service adds the registry's
@@ -257,10 +258,15 @@ PROBATION_NOTES = {
 }
 
 
-def _variant(case: CriminalCase, update: dict[str, Any]) -> CriminalCase:
-    """The case with ``update`` merged into its facts (outcome fields dropped: a variant is estimated)."""
-    base = case.model_dump(mode="json", exclude_none=True)
-    merged = {**base, **update}
+def _facts_of(case: CriminalCase) -> dict[str, Any]:
+    """The case as the dict its variants are merged into (JSON values, unstated fields left out)."""
+    return case.model_dump(mode="json", exclude_none=True)
+
+
+def _variant(case: CriminalCase, update: dict[str, Any], base: dict[str, Any] | None = None) -> CriminalCase:
+    """The case with ``update`` merged into its facts (outcome fields dropped: a variant is estimated); ``base`` is
+    ``_facts_of(case)`` when the caller has it (a case has several variants)."""
+    merged = {**(_facts_of(case) if base is None else base), **update}
     out = parse_case(merged)
     assert isinstance(out, CriminalCase)
     return out
@@ -274,11 +280,32 @@ class _Rows:
         self.rows: list[CriminalCase] = list(cases)
         self._cases = list(cases)
         self._index: dict[tuple[int, str], int] = {}
+        self._bases: dict[int, dict[str, Any]] = {}  # case i as a dict, dumped once for all its variants
+        self.owners: list[int] = list(range(len(self._cases)))  # per row: the case it is (a variant of)
+
+    def bands(self, shown: Sequence[BandResult], law: LawTable) -> list[BandResult]:
+        """The band of every row (``statutory_band(row, law, contested=False)``; the cases' own are ``shown``): a
+        case's variants through :func:`features.law.statutory.variant_bands`, which evaluates the case's scenarios
+        once for the variants that change only a circumstance."""
+        groups: dict[int, list[int]] = {}
+        for r in range(len(self._cases), len(self.rows)):
+            groups.setdefault(self.owners[r], []).append(r)
+        out: list[BandResult | None] = [*shown, *([None] * (len(self.rows) - len(self._cases)))]
+        for i, rows in groups.items():
+            variants = variant_bands(self._cases[i], [self.rows[r] for r in rows], law)
+            for r, band in zip(rows, variants, strict=True):
+                out[r] = band
+        bands = [b for b in out if b is not None]
+        assert len(bands) == len(self.rows), "every row has its band"
+        return bands
 
     def add(self, i: int, update: dict[str, Any]) -> int:
         key = (i, json.dumps(update, sort_keys=True, ensure_ascii=False, default=str))
         if key not in self._index:
-            self.rows.append(_variant(self._cases[i], update))
+            if i not in self._bases:
+                self._bases[i] = _facts_of(self._cases[i])
+            self.rows.append(_variant(self._cases[i], update, self._bases[i]))
+            self.owners.append(i)
             self._index[key] = len(self.rows) - 1
         return self._index[key]
 
@@ -413,7 +440,7 @@ class CriminalEstimator(_Estimator):
             )
             planned = lever_plan(case, band, law) if levers else []
             lever_plans.append([(lever, [batch.add(i, o.update) for o in lever.options]) for lever in planned])
-        prepared = self.prepare(batch.rows)
+        prepared = self.prepare(batch.rows, batch.bands(shown, law))  # the cases' own bands are the ones shown
         cols = self.columns(prepared)
         own = prepared.take(range(len(crim)))
         base_drivers = self._custodial.base_drivers(own)

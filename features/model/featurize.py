@@ -244,7 +244,7 @@ def feature_columns(kind: Kind, cols: BatchColumns, law: LawTable) -> dict[str, 
     n = len(cols)
 
     def log1p(x: NDArray[np.float64]) -> NDArray[np.float64]:
-        positive = ~np.isnan(x) & (np.nan_to_num(x) > 0)
+        positive = x > 0  # NaN (not stated) compares false
         return np.where(positive, np.log1p(np.where(positive, x, 0.0)), 0.0)
 
     def flag(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -366,12 +366,21 @@ class CaseFeaturizer(TransformerMixin, BaseEstimator):
         cases = as_cases(X, default_proceeding=self.kind)
         return self.prepare_cases(cases)
 
-    def prepare_cases(self, cases: Sequence[CaseModel]) -> Prepared:
-        """Bands and features of already-validated cases."""
+    def prepare_cases(self, cases: Sequence[CaseModel], known: Sequence[BandResult] = ()) -> Prepared:
+        """Bands and features of already-validated cases. ``known``: the bands of the first ``len(known)`` cases when
+        the caller has them (``statutory_band`` under this featurizer's law table; its contested readings, which a
+        caller may have asked for, are no feature), so that they are not computed twice."""
         law = self._law()
         self._check_kind(cases)
+        if len(known) > len(cases):
+            raise ValueError(f"{len(known)} known bands for {len(cases)} cases")
         bands: list[BandResult | None] = [
-            statutory_band(c, law, contested=False) if isinstance(c, CriminalCase) else None for c in cases
+            known[i]
+            if i < len(known)
+            else statutory_band(c, law, contested=False)
+            if isinstance(c, CriminalCase)
+            else None
+            for i, c in enumerate(cases)
         ]
         columns = columns_of_cases(cases, bands, law)
         return Prepared(list(cases), bands, self.transform_columns(columns), columns)

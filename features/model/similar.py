@@ -35,6 +35,7 @@ BINDING_AUTHORITIES = ("guiding_case",)  # courts shall refer to them (应当参
 SIMILARITY_DIGITS = 3  # similarities equal at this precision count as equally similar
 _CANDIDATE_FACTOR = 4  # a query looks at k x this many neighbours to rank equally similar ones by source
 QUERY_CHUNK = 64  # not-law: queries whose distances are computed at once (a chunk x references float32 matrix)
+MEMO_ROWS = 4096  # not-law: references kept as Python dicts once asked for (the first ones), per fitted index
 
 _TEXT_COLUMNS = (
     "case_id",
@@ -118,6 +119,12 @@ class SimilarCases(BaseEstimator):
         )
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fitted index without the memo of references read (derivable: refilled as answers ask for them)."""
+        state = dict(super().__getstate__())  # Python 3.11 hands over the live __dict__: copy before editing
+        state.pop("_hit_memo", None)
+        return state
+
     @property
     def nbytes(self) -> int:
         """The index's memory: the standardized matrix, norms, ranks and the references' columns, bytes."""
@@ -167,9 +174,24 @@ class SimilarCases(BaseEstimator):
         idx, similarity = self.neighbours(feats, k)
         out: list[list[dict[str, Any]]] = []
         for row_idx, row_sim in zip(idx, similarity, strict=True):
-            hits = self.references_.take(pa.array(row_idx)).to_pylist()
+            hits = self._hits([int(j) for j in row_idx])
             out.append([self._reference(hit, float(s)) for hit, s in zip(hits, row_sim, strict=True)])
         return out
+
+    def _hits(self, rows: list[int]) -> list[dict[str, Any]]:
+        """The reference columns of ``rows`` as dicts (read-only: ``_reference`` builds the answer's own). Rows read
+        once are kept (up to ``MEMO_ROWS`` of them): taking a few rows of the Arrow table costs more than a
+        one-case answer's distances."""
+        memo: dict[int, dict[str, Any]] = self.__dict__.setdefault("_hit_memo", {})
+        missing = [r for r in dict.fromkeys(rows) if r not in memo]
+        fetched: dict[int, dict[str, Any]] = {}
+        if missing:
+            fetched = dict(zip(missing, self.references_.take(pa.array(missing)).to_pylist(), strict=True))
+            for r, hit in fetched.items():
+                if len(memo) >= MEMO_ROWS:
+                    break
+                memo[r] = hit
+        return [memo[r] if r in memo else fetched[r] for r in rows]
 
     @staticmethod
     def _reference(hit: dict[str, Any], similarity: float) -> dict[str, Any]:
