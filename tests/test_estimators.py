@@ -216,3 +216,10 @@ def test_band_adjusted_answers_a_case_alone_as_in_a_batch_and_after_pickling(
 def test_band_adjusted_is_refused_for_awards() -> None:
     with pytest.raises(ValueError, match="family: band_adjusted estimates criminal targets only"):
         OutcomeRegressor("awarded_total_yuan", "band_adjusted").fit([], [])
+
+
+@pytest.mark.parametrize("family", ["baseline", "band_quantile", "band_adjusted", "ridge"])
+def test_the_point_alone_is_the_estimate_s_point(criminal: list[CriminalCase], family: Family) -> None:
+    model = OutcomeRegressor("custodial_months", family).fit(criminal, _months(criminal))
+    prepared = model.prepare(criminal)
+    np.testing.assert_array_equal(model.point(prepared), model.estimate(prepared)["point"])

@@ -663,6 +663,20 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             )
         return np.where(q <= zero, 0.0, values)
 
+    def point(self, prepared: Prepared) -> NDArray[np.float64]:
+        """The point of :meth:`estimate` alone (natural units, shape (n,)): what a driver reads, without the
+        interval's quantiles."""
+        n = len(prepared)
+        low_legal, high_legal = self._legal_bounds(prepared)
+        z_hat = None if self.quantiles_ is not None else self._raw(prepared)
+        if self._hurdle or self.quantiles_ is not None:
+            bins = self._bin_codes(prepared)
+            point_raw = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 0.5), higher=True)
+        else:
+            assert z_hat is not None
+            point_raw = np.expm1(z_hat)
+        return np.asarray(np.clip(point_raw, low_legal, high_legal), dtype=float)
+
     def estimate(self, prepared: Prepared, threshold: float | None = None) -> dict[str, NDArray[np.float64]]:
         """Point, interval and (optionally) P(y <= threshold) of a prepared batch; natural units, shape (n,)."""
         n = len(prepared)
@@ -775,10 +789,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         labels = self._bins(prepared)
         if self._criminal:
             reason = reason_of("band_level")
-            estimate = self.estimate(_without_circumstances(prepared, self.featurizer_.law_))["point"]
+            estimate = self.point(_without_circumstances(prepared, self.featurizer_.law_))
         else:
             reason = reason_of("public_interest")
-            estimate = self.estimate(prepared)["point"]
+            estimate = self.point(prepared)
         out: list[list[dict[str, Any]]] = []
         for label, value in zip(labels, estimate, strict=True):
             delta = round(float(value) - self.pooled_median_, 3)
