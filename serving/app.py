@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -75,6 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _configure_logging(settings.log_level)
         await asyncio.to_thread(holder.load)
+        # the loaded champions live as long as the process: out of the cyclic collector's reach, so that its
+        # full collections do not walk them during a request (refcounting still frees them when replaced)
+        gc.collect()
+        gc.freeze()
         snapshot = holder.snapshot
         if not snapshot.ready:
             log.warning("not ready: %s", snapshot.reason())
