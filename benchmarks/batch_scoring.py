@@ -13,9 +13,9 @@ What each engine does, on the same Parquet file of ``n`` cases (80 % criminal):
 - ``local``: :func:`serving.scoring.score_local`, end to end: Parquet read in row groups, every row validated, the
   statutory band, the three criminal models (custodial months, P(term <= 36 months) and probation, fine) with their
   conformal intervals, or the civil award, and the output Parquet written. One process, one core.
-- ``spark``: :func:`serving.scoring_spark.score_spark`: Spark's own Parquet reader splits the file into partitions,
-  ``mapInArrow`` runs the same :func:`features.model.batch.score_batch` on every partition's Arrow batches, the
-  champions broadcast once and unpickled once per Python worker; the output is written by Spark. The fixed start-up
+- ``spark``: :func:`serving.scoring_spark.score_spark`: the driver lists the file's row groups, the Python workers
+  read them with pyarrow inside ``mapInArrow`` and run the same :func:`features.model.batch.score_batch` on them,
+  the champions broadcast once and unpickled once per Python worker; the output is written by Spark. The fixed start-up
   (JVM and session, the champions loaded from the registry) is printed apart from the scoring time.
 
 Each engine runs in its own child process; its peak memory is the peak resident set size of the child's whole
@@ -208,16 +208,17 @@ def _child_local(source: Path, out: Path, chunk_rows: int) -> dict[str, Any]:
 
 def _child_spark(source: Path, out: Path, master: str | None) -> dict[str, Any]:
     from serving.estimate import ChampionSet
-    from serving.scoring_spark import score_spark, spark_session
+    from serving.scoring_spark import parquet_pieces, score_spark, spark_session
 
     t0 = time.perf_counter()
     spark = spark_session(master)
     ChampionSet.load()  # what score_spark loads again (from the store's cache), timed apart
     startup = time.perf_counter() - t0
     parallelism = int(spark.sparkContext.defaultParallelism)
-    partitions = spark.read.parquet(str(source)).rdd.getNumPartitions()
+    pieces = parquet_pieces(str(source.resolve()), parallelism)
+    read = f"{len(pieces)} row-group pieces read by the workers" if pieces else "read by Spark's Parquet reader"
     summary = score_spark(source, out, master=master)
-    return _figures(summary, startup, f"; {partitions} input partitions, parallelism {parallelism}")
+    return _figures(summary, startup, f"; {read}, parallelism {parallelism}")
 
 
 def _child(args: argparse.Namespace) -> None:

@@ -5,10 +5,19 @@ estimators, so that both engines write the same numbers for the same row.
 Where the model comes from: the driver loads the registered champions (``exposure-criminal@champion``,
 ``exposure-civil@champion``) once from the tracking store, pins their versions for the whole job, and broadcasts
 the fitted estimators; each executor's Python worker unpickles them once (cached for the worker's life), so
-executors need no access to the tracking store. On a cluster the work spreads by partitions: a file is split
-into at least as many partitions as the default parallelism (``spark.default.parallelism``: all cores of all
-executors), each partition's Arrow batches (``spark.sql.execution.arrow.maxRecordsPerBatch``, default 10,000
-rows) are scored on the executor that holds it, and the output is written in parallel.
+executors need no access to the tracking store.
+
+Where the rows come from: Parquet input (one file, or a folder of part files) is read by the Python workers
+themselves: the driver lists the files' row groups from their footers (:func:`parquet_pieces`; a row group is split
+in row ranges while cores would be idle), and a frame of piece numbers, one task per piece, goes through
+``mapInArrow``, where each worker opens its pieces with pyarrow (``pyarrow.fs``: a local path, or a URI such as
+``hdfs://`` or ``s3://``; every executor must reach the input path) and scores them in batches of
+``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (default 10,000). The JVM then never reads or converts the
+case columns; it only takes the scored rows (flat columns) and writes them. CSV, JSON lines, and Parquet that is
+not plain files with one schema (a folder partitioned by column, an empty or unreadable file) are read by Spark's
+own readers, split into at least as many partitions as the default parallelism (``spark.default.parallelism``: all
+cores of all executors), and each partition's Arrow batches are scored on the executor that holds it. The workers
+run only :mod:`serving.spark_worker`, which imports no MLflow. The output is written in parallel by Spark.
 
 The session is ``local[*]`` unless a master is given (``--master``) or configured the usual Spark ways
 (``spark-submit``, ``SPARK_HOME/conf/spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``). Input: Parquet (arrays and
@@ -25,26 +34,29 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import joblib
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from features.model.batch import output_schema, score_batch
+from features.model.batch import output_schema
 from features.store import tracking_uri
-from features.tables import parse_json_line
+from features.tables import DEFAULT_CHUNK_ROWS
 from serving.estimate import ChampionSet
 from serving.scoring import MAX_EXAMPLES, BatchSummary, check_paths
-
-JSON_TEXT = "value"  # the column of spark.read.text
-# a list or map column's null flags, sent beside it (see nested_nulls_apart); no case field starts so
-NULL_FLAG = "__exposure_null__"
+from serving.spark_worker import (
+    NULL_FLAG,
+    Piece,
+    _piece_scorer,
+    _scorer,
+    filesystem,
+    nested_nulls_restored,
+)
 
 _SESSION: Any = None
-_WORKER_ESTIMATORS: dict[str, dict[str, Any]] = {}  # job token -> estimators, per Python worker
+MIN_PIECE_ROWS = 10_000  # not-law: rows; a row group is split for idle cores only down to this
+MAX_TASKS_PER_CORE = 8  # not-law: tasks of a Parquet job per core (pieces beyond share tasks)
 
 
 def _quiet() -> None:
@@ -97,18 +109,6 @@ def _spark_schema(similar: bool = False) -> Any:
     return from_arrow_schema(output_schema(similar))
 
 
-def _rows_of(batch: pa.RecordBatch) -> pa.RecordBatch | list[Any]:
-    """The rows of a batch as ``score_batch`` takes them: JSON lines parsed by the one reader (each validated
-    alone), any other input as the Arrow batch itself (validated column by column)."""
-    if batch.schema.names == [JSON_TEXT]:
-        return [
-            parse_json_line(0, line)[1]
-            for line in batch.column(0).to_pylist()
-            if line is not None and line.strip()
-        ]
-    return batch
-
-
 def nested_nulls_apart(frame: Any) -> Any:
     """``frame`` with every null list or map replaced by an empty one, and a boolean column
     ``NULL_FLAG + name`` beside each such column saying where it was null (restored on the worker by
@@ -139,85 +139,100 @@ def nested_nulls_apart(frame: Any) -> Any:
     return frame.select(*columns) if nested else frame
 
 
-def _with_nulls(column: pa.Array, mask: pa.Array) -> pa.Array:
-    """A list or map array null where ``mask`` is true (its offsets rebased to 0: a child array is not sliced
-    with its parent, and Arrow builds a masked map only from offsets that start at 0)."""
-    offsets = column.offsets
-    start, stop = offsets[0].as_py(), offsets[-1].as_py()
-    rebased = pc.subtract(offsets, pa.scalar(start, offsets.type))
-    if pa.types.is_map(column.type):
-        keys, items = (child.slice(start, stop - start) for child in (column.keys, column.items))
-        return pa.MapArray.from_arrays(rebased, keys, items, type=column.type, mask=mask)
-    values = column.values.slice(start, stop - start)
-    return type(column).from_arrays(rebased, values, type=column.type, mask=mask)
+def _broadcast_estimators(spark: Any, champions: ChampionSet) -> Any:
+    """The champions' fitted estimators, pickled once on the driver and broadcast to the executors."""
+    import io
 
-
-def nested_nulls_restored(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The Arrow batch of :func:`nested_nulls_apart`'s frame as the input holds it: each flagged list or map column
-    null where its flag says so, the flag columns dropped (the column order and types of the input)."""
-    names = batch.schema.names
-    if not any(name.startswith(NULL_FLAG) for name in names):
-        return batch
-    arrays: list[pa.Array] = []
-    fields: list[pa.Field] = []
-    for name, column in zip(names, batch.columns, strict=True):
-        if name.startswith(NULL_FLAG):
-            continue
-        spec = batch.schema.field(name)
-        if NULL_FLAG + name in names:
-            column = _with_nulls(column, batch.column(NULL_FLAG + name))
-            spec = spec.with_nullable(True)  # Spark calls the coalesced column not null
-        arrays.append(column)
-        fields.append(spec)
-    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
-
-
-def worker_estimators(broadcast: Any, token: str) -> dict[str, Any]:
-    """The job's estimators in this Python worker: unpickled from the broadcast on the worker's first task, then
-    kept for its life (Spark reuses workers across tasks). A module-level function, so that the ``mapInArrow``
-    closure reaches this module's cache on the worker: a dict referenced by the closure itself would be pickled
-    with it, and every task would unpickle the estimators again."""
-    estimators = _WORKER_ESTIMATORS.get(token)
-    if estimators is None:
-        import io
-
-        estimators = joblib.load(io.BytesIO(broadcast.value))
-        _WORKER_ESTIMATORS.clear()  # one job's estimators at a time
-        _WORKER_ESTIMATORS[token] = estimators
-    return estimators
-
-
-def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
-    """The ``mapInArrow`` function: the broadcast estimators (unpickled once per worker) over each Arrow batch."""
-
-    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        estimators = worker_estimators(broadcast, token)
-        for batch in map(nested_nulls_restored, batches):
-            json_text = batch.schema.names == [JSON_TEXT]  # JSON has no NaN: refused there, missing in Parquet
-            yield score_batch(_rows_of(batch), estimators, nan_is_missing=not json_text, similar=similar)
-
-    return score
+    buffer = io.BytesIO()
+    joblib.dump({kind: loaded.estimator for kind, loaded in champions.estimators.items()}, buffer)
+    return spark.sparkContext.broadcast(buffer.getvalue())
 
 
 def score_frame(spark: Any, frame: Any, champions: ChampionSet, similar: int = 0) -> Any:
     """The output DataFrame (``OUTPUT_COLUMNS``, and ``similar_cases`` when ``similar`` > 0: the nearest reference
     cases of each row) of a DataFrame of case rows, scored with ``champions``."""
-    import io
-
-    buffer = io.BytesIO()
-    joblib.dump({kind: loaded.estimator for kind, loaded in champions.estimators.items()}, buffer)
-    broadcast = spark.sparkContext.broadcast(buffer.getvalue())
-    token = uuid.uuid4().hex
     schema = _spark_schema(similar > 0)
-    scorer = _scorer(broadcast, token, similar)
+    scorer = _scorer(_broadcast_estimators(spark, champions), uuid.uuid4().hex, similar)
     return nested_nulls_apart(frame).mapInArrow(scorer, schema).select(*schema.names)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(("_", "."))  # Spark's rule: _SUCCESS, _metadata, .crc files are not data
+
+
+def parquet_pieces(location: str, parallelism: int) -> list[Piece] | None:
+    """The row groups of a Parquet file, or of a folder of Parquet part files, as pieces for the workers to read
+    (rows of a row group: a row group is split in row ranges while there are fewer pieces than ``parallelism``
+    and a half keeps at least ``MIN_PIECE_ROWS`` rows); ``None`` when the input is not plain Parquet files that
+    all hold the same schema (a partitioned folder, an unreadable or empty input...), which Spark's own reader
+    then reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import fs
+
+    pieces: list[Piece] = []
+    try:
+        files, path = filesystem(location)
+        info = files.get_file_info(path)
+        if info.type == fs.FileType.File:
+            paths = [path]
+        elif info.type == fs.FileType.Directory:
+            entries = [e for e in files.get_file_info(fs.FileSelector(path)) if not _hidden(e.base_name)]
+            if any(e.type != fs.FileType.File for e in entries):
+                return None  # sub-folders (partitioned by a column): Spark's reader knows their layout
+            paths = sorted(e.path for e in entries)
+        else:
+            return None
+        schema = None
+        for name in paths:
+            with files.open_input_file(name) as handle:
+                parquet = pq.ParquetFile(handle)
+            if schema is None:
+                schema = parquet.schema_arrow
+            elif not parquet.schema_arrow.equals(schema):
+                return None  # Spark's reader picks one file's schema; the workers would each read their own
+            for group in range(parquet.metadata.num_row_groups):
+                rows = parquet.metadata.row_group(group).num_rows
+                if rows:
+                    pieces.append(Piece(name, group, 0, rows))
+    except (OSError, pa.ArrowException):
+        return None
+    if not pieces:
+        return None
+    while len(pieces) < parallelism:
+        largest = max(pieces, key=lambda piece: piece.rows)
+        if largest.rows < 2 * MIN_PIECE_ROWS:
+            break
+        middle = largest.start + largest.rows // 2
+        at = pieces.index(largest)
+        pieces[at : at + 1] = [replace(largest, stop=middle), replace(largest, start=middle)]
+    return pieces
+
+
+def score_pieces(spark: Any, location: str, pieces: list[Piece], champions: ChampionSet, similar: int = 0) -> Any:
+    """The output DataFrame of the Parquet ``pieces`` of ``location`` (:func:`parquet_pieces`), each read by a
+    Python worker with pyarrow and scored there: a frame of piece numbers, one task per piece (at most
+    ``MAX_TASKS_PER_CORE`` tasks per core), through ``mapInArrow``. Spark reads no case column: the JVM only
+    receives the scored rows (flat columns) to write."""
+    parallelism = int(spark.sparkContext.defaultParallelism)
+    batch_rows = int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000"))
+    if batch_rows <= 0:
+        batch_rows = DEFAULT_CHUNK_ROWS
+    schema = _spark_schema(similar > 0)
+    broadcast = _broadcast_estimators(spark, champions)
+    scorer = _piece_scorer(broadcast, uuid.uuid4().hex, location, pieces, batch_rows, similar)
+    tasks = min(len(pieces), MAX_TASKS_PER_CORE * parallelism)
+    numbers = spark.range(0, len(pieces), 1, numPartitions=tasks)
+    return numbers.mapInArrow(scorer, schema).select(*schema.names)
 
 
 def score_spark(
     source: Path, out: Path, master: str | None = None, uri: str | None = None, similar: int = 0
 ) -> BatchSummary:
     """Score ``source`` into the folder ``out`` on Spark; the summary is read back from the written output;
-    ``similar`` > 0 adds each row's nearest reference cases (``features.model.batch``)."""
+    ``similar`` > 0 adds each row's nearest reference cases (``features.model.batch``). Parquet input (a file or
+    a folder of part files) is read by the Python workers themselves (:func:`parquet_pieces`); CSV, JSON lines,
+    and Parquet that is not plain files are read by Spark."""
     from pyspark.sql import functions as F
 
     source, out = Path(source), Path(out)
@@ -230,12 +245,17 @@ def score_spark(
         raise RuntimeError("no champion is registered: run `exposure train` (it registers champions)")
     t0 = time.perf_counter()
     spark = spark_session(master)
-    frame = read_frame(spark, source)
     cores = int(spark.sparkContext.defaultParallelism)
-    if frame.rdd.getNumPartitions() < cores:
-        # a small file is one split: spread its rows so that every core runs the models
-        frame = frame.repartition(cores)
-    scored = score_frame(spark, frame, champions, similar)
+    location = str(source.resolve())
+    pieces = parquet_pieces(location, cores) if source.suffix.lower() == ".parquet" else None
+    if pieces is not None:
+        scored = score_pieces(spark, location, pieces, champions, similar)
+    else:
+        frame = read_frame(spark, source)
+        if frame.rdd.getNumPartitions() < cores:
+            # a small file is one split: spread its rows so that every core runs the models
+            frame = frame.repartition(cores)
+        scored = score_frame(spark, frame, champions, similar)
     fmt = {".parquet": "parquet", ".jsonl": "json", ".csv": "csv"}[out.suffix]
     writer = scored.write.mode("overwrite").format(fmt)
     if fmt == "csv":
@@ -272,10 +292,14 @@ def score_spark(
 
 
 __all__ = [
+    "NULL_FLAG",
+    "Piece",
     "nested_nulls_apart",
     "nested_nulls_restored",
+    "parquet_pieces",
     "read_frame",
     "score_frame",
+    "score_pieces",
     "score_spark",
     "spark_session",
 ]

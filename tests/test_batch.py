@@ -287,6 +287,90 @@ def test_spark_batch_matches_local_and_keeps_bad_rows(
     assert SECRET not in a.to_json() and SECRET not in json.dumps(summary.as_dict(), ensure_ascii=False)
 
 
+def _parquet_with_bad_rows(path: Path, n_good: int, row_group: int) -> None:
+    """``_mixed_rows`` as a Parquet file in row groups of ``row_group`` rows (the synthetic table's columns and an
+    unknown ``nickname`` column, set on one row)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from training.synth import arrow_schema
+
+    rows = _mixed_rows(n_good)
+    schema = arrow_schema()
+    schema = schema.append(pa.field("nickname", pa.string()))
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, row_group_size=row_group)
+
+
+def _sorted_output(path: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(path)
+    assert list(frame.columns) == list(OUTPUT_COLUMNS)
+    return frame.sort_values("case_id", na_position="last").reset_index(drop=True)
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(a) == len(b)
+    for col in OUTPUT_COLUMNS:
+        left = a[col].astype(object).where(a[col].notna(), None).tolist()
+        right = b[col].astype(object).where(b[col].notna(), None).tolist()
+        assert left == right, col
+
+
+@pytest.mark.slow
+def test_spark_reads_parquet_row_groups_in_its_workers_as_the_local_engine_reads_them(
+    tmp_path: Path, trained_home: Path, champions: ChampionSet, spark: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet input on Spark is read by the Python workers (pyarrow, row group by row group, a row group split
+    in row ranges for idle cores): one file of several row groups, a folder of part files, and one row group
+    split, each give the local engine's rows (bad rows included, counted by reason) and Spark's own reader's."""
+    import pyarrow.parquet as pq
+
+    from serving import scoring_spark
+    from serving.scoring_spark import parquet_pieces, score_spark
+
+    uri = f"sqlite:///{trained_home / 'mlflow.db'}"
+    src = tmp_path / "in.parquet"
+    _parquet_with_bad_rows(src, 150, row_group=40)
+    table = pq.read_table(src)
+    assert table.column("nickname").drop_null().to_pylist() == [SECRET]
+    local = score_local(src, tmp_path / "local.parquet", champions)
+    assert local.rows_failed == len(_bad_rows())
+    expected = _sorted_output(tmp_path / "local.parquet")
+
+    folder = tmp_path / "parts.parquet"  # a folder of part files, as Spark writes them
+    folder.mkdir()
+    for i, start in enumerate(range(0, table.num_rows, 70)):
+        pq.write_table(table.slice(start, 70), folder / f"part-{i:05d}.parquet", row_group_size=30)
+    (folder / "_SUCCESS").write_text("")
+    single = tmp_path / "single.parquet"  # one row group, split across the cores
+    pq.write_table(table, single, row_group_size=table.num_rows)
+
+    pieces = parquet_pieces(str(src), 2)
+    assert pieces is not None and len(pieces) == pq.ParquetFile(src).num_row_groups > 2
+    folder_pieces = parquet_pieces(str(folder), 2)
+    assert folder_pieces is not None and len({p.path for p in folder_pieces}) == 3
+    monkeypatch.setattr(scoring_spark, "MIN_PIECE_ROWS", 20)
+    split = parquet_pieces(str(single), 4)
+    assert split is not None and len(split) == 4 and sum(p.rows for p in split) == table.num_rows
+    assert {p.row_group for p in split} == {0}
+
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    try:
+        for name, source in (("file", src), ("folder", folder), ("split", single)):
+            out = tmp_path / f"spark-{name}.parquet"
+            summary = score_spark(source, out, uri=uri)
+            assert summary.rows_in == summary.rows_out == local.rows_in, name  # nothing lost
+            assert summary.rows_failed == local.rows_failed and summary.reasons == local.reasons, name
+            _same_rows(_sorted_output(out), expected)
+        # Spark's own reader (the path of CSV and JSON lines, and of Parquet it is not given as plain files)
+        monkeypatch.setattr(scoring_spark, "parquet_pieces", lambda *args: None)
+        score_spark(src, tmp_path / "spark-reader.parquet", uri=uri)
+        _same_rows(_sorted_output(tmp_path / "spark-reader.parquet"), expected)
+    finally:
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+    assert SECRET not in expected.to_json()
+
+
 @pytest.mark.slow
 def test_spark_batch_reads_parquet_lists_and_maps(tmp_path: Path, trained_home: Path, spark: object) -> None:
     from serving.scoring_spark import read_frame, score_spark

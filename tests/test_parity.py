@@ -260,6 +260,39 @@ def test_spark_batch(
     _check_batch(_batch_frame(out), rows, expected, "spark")
 
 
+def test_spark_batch_parquet(
+    trained_home: Path, rows: list[dict[str, Any]], expected: dict[str, Any], tmp_path: Path, spark: object
+) -> None:
+    """Parquet on Spark is read by the Python workers themselves (pyarrow, row group by row group): a file of
+    several row groups and a folder of part files give every case's numbers and refuse the same bad rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from serving.scoring_spark import parquet_pieces, score_spark
+    from training.synth import arrow_schema
+
+    given = set().union(*(row.keys() for row in rows))
+    schema = pa.schema([f for f in arrow_schema() if f.name in given] + [pa.field("nickname", pa.string())])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    src, folder = tmp_path / "in.parquet", tmp_path / "parts.parquet"
+    pq.write_table(table, src, row_group_size=60)
+    folder.mkdir()
+    for i, first in enumerate(range(0, table.num_rows, 80)):
+        pq.write_table(table.slice(first, 80), folder / f"part-{i:05d}.parquet", row_group_size=50)
+    for source in (src, folder):
+        pieces = parquet_pieces(str(source), 2)
+        assert pieces is not None and len(pieces) > 2  # the workers' reader, not Spark's
+        out = tmp_path / f"out-{source.stem}.parquet"
+        before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+        try:
+            summary = score_spark(source, out, uri=f"sqlite:///{trained_home / 'mlflow.db'}")
+        finally:
+            mlflow.set_tracking_uri(before[0])
+            mlflow.set_registry_uri(before[1])
+        assert summary.rows_in == summary.rows_out == len(rows)
+        _check_batch(_batch_frame(out), rows, expected, f"spark parquet {source.name}")
+
+
 def test_mlflow_models_serve(mlflow_serve: Server, rows: list[dict[str, Any]], expected: dict[str, Any]) -> None:
     criminal = [r for r in rows if r.get("proceeding", "criminal") == "criminal"]
     with mlflow_serve.client() as client:
