@@ -16,7 +16,8 @@ What each engine does, on the same Parquet file of ``n`` cases (80 % criminal):
 - ``spark``: :func:`serving.scoring_spark.score_spark`: the driver lists the file's row groups, the Python workers
   read them with pyarrow inside ``mapInArrow`` and run the same :func:`features.model.batch.score_batch` on them,
   the champions broadcast once and unpickled once per Python worker; the output is written by Spark. The fixed start-up
-  (JVM and session, the champions loaded from the registry) is printed apart from the scoring time.
+  (JVM and session, the champions loaded from the registry, the Python workers started with the estimators by a
+  warm-up job) is printed apart from the scoring time.
 
 Each engine runs in its own child process; its peak memory is the peak resident set size of the child's whole
 process tree (the local engine is one process; Spark's is the driver, the JVM and its Python workers), sampled
@@ -218,7 +219,8 @@ def _child_spark(source: Path, out: Path, master: str | None) -> dict[str, Any]:
     pieces = parquet_pieces(str(source.resolve()), parallelism)
     read = f"{len(pieces)} row-group pieces read by the workers" if pieces else "read by Spark's Parquet reader"
     summary = score_spark(source, out, master=master)
-    return _figures(summary, startup, f"; {read}, parallelism {parallelism}")
+    # the Python workers' start (imports, the estimators unpickled) is fixed start-up, as the JVM's is
+    return _figures(summary, startup + summary.warmup_seconds, f"; {read}, parallelism {parallelism}")
 
 
 def _child(args: argparse.Namespace) -> None:

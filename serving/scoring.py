@@ -61,7 +61,8 @@ class BatchSummary:
     rows_failed: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # reading, scoring and writing
+    warmup_seconds: float = 0.0  # Spark: the session and the Python workers started with the estimators, before
 
     @property
     def rows_out(self) -> int:

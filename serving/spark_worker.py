@@ -86,6 +86,18 @@ def worker_estimators(broadcast: Any, token: str) -> dict[str, Any]:
     return estimators
 
 
+def _warmer(broadcast: Any, token: str) -> Any:
+    """The ``mapInArrow`` function of the warm-up job: the task's Python worker imports this module (the models'
+    libraries with it) and unpickles the job's estimators into its cache, then answers one row per batch."""
+
+    def warm(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        worker_estimators(broadcast, token)
+        for batch in batches:
+            yield pa.RecordBatch.from_arrays([pa.array([batch.num_rows], pa.int64())], names=["rows"])
+
+    return warm
+
+
 def _scorer(broadcast: Any, token: str, similar: int = 0) -> Any:
     """The ``mapInArrow`` function over case rows read by Spark: the broadcast estimators (unpickled once per
     worker) over each Arrow batch."""

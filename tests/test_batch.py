@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import joblib
 import mlflow
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -270,6 +273,7 @@ def test_spark_batch_matches_local_and_keeps_bad_rows(
         mlflow.set_registry_uri(before[1])
     local = score_local(src, tmp_path / "local_out.parquet", champions)
     assert summary.rows_in == summary.rows_out == local.rows_in == len(rows) + 1  # nothing lost
+    assert summary.warmup_seconds > 0  # the workers were started (imports, estimators) before the scoring job
     assert summary.rows_failed == local.rows_failed == len(_bad_rows()) + 1
     a = pd.read_parquet(tmp_path / "spark_out.parquet")  # a folder of part files, read as one table
     b = pd.read_parquet(tmp_path / "local_out.parquet")
@@ -446,3 +450,28 @@ def test_spark_arrow_batches_hold_the_input_lists_and_maps(
             assert part.column(name).combine_chunks().equals(plain.column(name).combine_chunks()), name
         if part.num_rows:
             assert score_batch(part, estimators).equals(score_batch(plain, estimators))
+
+
+def test_warm_workers_runs_one_task_per_core_and_leaves_the_estimators_cached(tmp_path: Path) -> None:
+    """The warm-up job's tasks each load the job's estimators into their worker's cache (what the scoring tasks
+    then find), one task per core of the session."""
+    from serving.scoring_spark import Broadcast, spark_session, warm_workers
+
+    spark = spark_session()
+    payload = io.BytesIO()
+    joblib.dump({"criminal": "estimator"}, payload)
+    job = Broadcast(spark.sparkContext.broadcast(payload.getvalue()), "warm-test")
+    assert warm_workers(spark, job) == int(spark.sparkContext.defaultParallelism)
+
+    def cached(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from serving import spark_worker
+
+        for batch in batches:
+            hit = "warm-test" in spark_worker._WORKER_ESTIMATORS
+            yield pa.RecordBatch.from_arrays([pa.array([hit] * batch.num_rows)], names=["hit"])
+
+    cores = int(spark.sparkContext.defaultParallelism)
+    hits = spark.range(0, cores, 1, numPartitions=cores).mapInArrow(cached, "hit boolean").collect()
+    # Spark hands an idle reused worker the next task; it may also start a fresh one (then that task loads the
+    # estimators itself): at least one task must find them already there
+    assert len(hits) == cores and any(row["hit"] for row in hits)

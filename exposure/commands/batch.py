@@ -87,7 +87,9 @@ def _print_summary(summary: Any) -> None:
     err_console.print(
         f"{summary.rows_in} rows read, {summary.rows_out} written to {summary.out}: "
         f"{summary.rows_scored} scored, {summary.rows_failed} refused "
-        f"({summary.engine}, {summary.seconds:.1f} s, {summary.cases_per_second:.0f} cases/s)",
+        f"({summary.engine}, {summary.seconds:.1f} s, {summary.cases_per_second:.0f} cases/s"
+        + (f", after {summary.warmup_seconds:.1f} s starting the workers" if summary.warmup_seconds else "")
+        + ")",
         highlight=False,
     )
     if summary.reasons:
