@@ -246,18 +246,27 @@ def test_local_batch(
 def test_spark_batch(
     trained_home: Path, rows: list[dict[str, Any]], expected: dict[str, Any], tmp_path: Path, spark: object
 ) -> None:
-    from serving.scoring_spark import score_spark
 
     src, out = tmp_path / "in.jsonl", tmp_path / "out.parquet"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _score_on_spark(trained_home, src, out, rows, expected, "spark")
+
+
+def _score_on_spark(
+    trained_home: Path, source: Path, out: Path, rows: list[dict[str, Any]], expected: dict[str, Any], where: str
+) -> None:
+    """Score ``source`` on Spark with the trained store (the process's MLflow URIs restored after), and check every
+    row of the output against the expected answers."""
+    from serving.scoring_spark import score_spark
+
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     try:
-        summary = score_spark(src, out, uri=f"sqlite:///{trained_home / 'mlflow.db'}")
+        summary = score_spark(source, out, uri=f"sqlite:///{trained_home / 'mlflow.db'}")
     finally:
         mlflow.set_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
     assert summary.rows_in == summary.rows_out == len(rows)
-    _check_batch(_batch_frame(out), rows, expected, "spark")
+    _check_batch(_batch_frame(out), rows, expected, where)
 
 
 def test_spark_batch_parquet(
@@ -268,7 +277,7 @@ def test_spark_batch_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from serving.scoring_spark import parquet_pieces, score_spark
+    from serving.scoring_spark import parquet_pieces
     from training.synth import arrow_schema
 
     given = set().union(*(row.keys() for row in rows))
@@ -283,14 +292,7 @@ def test_spark_batch_parquet(
         pieces = parquet_pieces(str(source), 2)
         assert pieces is not None and len(pieces) > 2  # the workers' reader, not Spark's
         out = tmp_path / f"out-{source.stem}.parquet"
-        before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-        try:
-            summary = score_spark(source, out, uri=f"sqlite:///{trained_home / 'mlflow.db'}")
-        finally:
-            mlflow.set_tracking_uri(before[0])
-            mlflow.set_registry_uri(before[1])
-        assert summary.rows_in == summary.rows_out == len(rows)
-        _check_batch(_batch_frame(out), rows, expected, f"spark parquet {source.name}")
+        _score_on_spark(trained_home, source, out, rows, expected, f"spark parquet {source.name}")
 
 
 def test_mlflow_models_serve(mlflow_serve: Server, rows: list[dict[str, Any]], expected: dict[str, Any]) -> None:
