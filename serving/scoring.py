@@ -62,7 +62,7 @@ class BatchSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     seconds: float = 0.0  # reading, scoring and writing
-    warmup_seconds: float = 0.0  # Spark: the session and the Python workers started with the estimators, before
+    warmup_seconds: float = 0.0  # Spark: the session and the workers started with the estimators, before scoring
 
     @property
     def rows_out(self) -> int:

@@ -161,9 +161,9 @@ def warm_workers(spark: Any, job: Broadcast) -> int:
     """Start the Python workers before the scoring job: one task per core imports the worker module and unpickles
     the job's estimators, and Spark hands the same (reused) workers the scoring tasks. Returns the tasks run.
 
-    Why: a worker's first task spends about 2.4 s importing scikit-learn, SciPy and the project and unpickling the
-    estimators; inside the scoring job that fixed cost looked like slow scoring (1,000,000 cases: 19.9 s for the
-    first job of a session, 7.4 s for the next, same session, measured here on 2 cores). On a cluster a core's
+    Why: a worker's first task imports scikit-learn, SciPy and the project and unpickles the estimators (seconds,
+    whatever the input's size); inside the scoring job that fixed cost looked like slow scoring
+    (``benchmarks/batch_scoring.py`` prints it as start-up). On a cluster a core's
     warm-up task may land on an executor that is not the one its scoring tasks do; it then costs only time."""
     cores = int(spark.sparkContext.defaultParallelism)
     warm = spark.range(0, cores, 1, numPartitions=cores).mapInArrow(_warmer(job.value, job.token), "rows long")

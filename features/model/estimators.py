@@ -473,8 +473,7 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
                 self.adjust_.fit(C, z - np.log1p(median))
                 effect = self.adjust_.effect(C)
             # the stored outcomes are de-adjusted by effects fitted without their own fold, so that the ranges
-            # carry the adjustments' estimation error (in-fold effects shrink the spread: coverage fell 0.80 ->
-            # 0.76 on the seed data, 3 x 5-fold grouped CV)
+            # carry the adjustments' estimation error (effects fitted on the case itself understate its spread)
             residual = z - np.log1p(median)
             layer = AdjustmentLayer(self.featurizer_.law_)
             for train_idx, test_idx in folds:
@@ -663,18 +662,20 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             )
         return np.where(q <= zero, 0.0, values)
 
+    def _point_raw(self, prepared: Prepared, bins: Bins, z_hat: NDArray[np.float64] | None) -> NDArray[np.float64]:
+        """The point before the legal range (natural units): the distribution's median (quantile families, awards)
+        or ``expm1`` of the learned log point."""
+        if self._hurdle or self.quantiles_ is not None:
+            return self._distribution_quantile(prepared, bins, z_hat, np.full(len(prepared), 0.5), higher=True)
+        assert z_hat is not None
+        return np.asarray(np.expm1(z_hat), dtype=float)
+
     def point(self, prepared: Prepared) -> NDArray[np.float64]:
         """The point of :meth:`estimate` alone (natural units, shape (n,)): what a driver reads, without the
         interval's quantiles."""
-        n = len(prepared)
         low_legal, high_legal = self._legal_bounds(prepared)
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
-        if self._hurdle or self.quantiles_ is not None:
-            bins = self._bin_codes(prepared)
-            point_raw = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 0.5), higher=True)
-        else:
-            assert z_hat is not None
-            point_raw = np.expm1(z_hat)
+        point_raw = self._point_raw(prepared, self._bin_codes(prepared), z_hat)
         return np.asarray(np.clip(point_raw, low_legal, high_legal), dtype=float)
 
     def estimate(self, prepared: Prepared, threshold: float | None = None) -> dict[str, NDArray[np.float64]]:
@@ -686,11 +687,10 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
         floor = self._floor(low_legal, prepared)
         alpha = (1 - self.level) / 2
         z_hat = None if self.quantiles_ is not None else self._raw(prepared)
+        point_raw = self._point_raw(prepared, bins, z_hat)
         if self._hurdle or self.quantiles_ is not None:
-            median = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 0.5), higher=True)
             lo = self._distribution_quantile(prepared, bins, z_hat, np.full(n, alpha), higher=False)
             hi = self._distribution_quantile(prepared, bins, z_hat, np.full(n, 1 - alpha), higher=True)
-            point_raw = median
         else:
             assert z_hat is not None
             sigma = self._sigma(prepared)
@@ -702,7 +702,6 @@ class OutcomeRegressor(RegressorMixin, BaseEstimator):
             else:
                 lo_z, hi_z = self.calibrator_.interval(z_hat, labels, self.level)
             lo, hi = np.expm1(np.clip(lo_z, -EXP_LIMIT, EXP_LIMIT)), np.expm1(np.clip(hi_z, -EXP_LIMIT, EXP_LIMIT))
-            point_raw = np.expm1(z_hat)
         point = np.clip(point_raw, low_legal, high_legal)
         low = np.clip(lo, floor, high_legal)
         high = np.clip(hi, floor, high_legal)
